@@ -1,0 +1,75 @@
+"""Settings read from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///svodka.db"
+TOKEN_SHAPE = re.compile(r"^\d+:[\w-]+$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SVODKA_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    bot_token: SecretStr | None = Field(default=None, validation_alias="BOT_TOKEN")
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api: str = TELEGRAM_API
+    admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Moscow"
+    allow_private_urls: bool = False
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return frozenset(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("SVODKA_ADMINS must be comma-separated numeric user ids") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}, use an Area/City name") from None
+        return value
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError with one line saying what to set."""
+        if self.bot_token is None or not self.bot_token.get_secret_value():
+            raise ConfigError("BOT_TOKEN is not set: export BOT_TOKEN=<token from @BotFather>")
+        token = self.bot_token.get_secret_value().strip()
+        if not TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                "BOT_TOKEN is malformed: expected <digits>:<letters>, from @BotFather"
+            )
+        return token
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a malformed value becomes one ConfigError line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        env = "BOT_TOKEN" if name == "bot_token" else f"SVODKA_{name.upper()}"
+        raise ConfigError(f"{env}: {first['msg']}") from None
