@@ -1,0 +1,196 @@
+"""The one schema of the archive, shared by SQLite and PostgreSQL (SQLAlchemy Core).
+
+Times are stored as naive UTC and returned as aware UTC datetimes (see UTCDateTime), so both
+backends compare and index them the same way. Chat ids are 64-bit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Feeds and other polled sources, with their polling state.
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # feed | page | file | manual
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("poll_interval", Integer, nullable=False, default=900),  # seconds
+    Column("next_poll_at", UTCDateTime),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("last_polled_at", UTCDateTime),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, unique=True),  # canonical URL; NULL for pasted text and files
+    Column("title", Text, nullable=False),
+    Column("lead", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("fingerprint", LargeBinary),  # near-duplicate signature
+    Column("published_at", UTCDateTime),
+    Column("ingested_at", UTCDateTime, nullable=False, default=utcnow),
+    Index("ix_articles_ingested", "ingested_at", "id"),
+)
+
+# One story, several sources: every place an article was seen.
+article_sources = Table(
+    "article_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("source_id", ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("url", Text),
+    Column("title", Text),
+    Column("name", Text),  # the outlet's name as shown to readers
+    Column("published_at", UTCDateTime),
+    Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("article_id", "url"),
+)
+
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("method", String(32), primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("slug", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+article_topics = Table(
+    "article_topics",
+    metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", ForeignKey("topics.slug", ondelete="CASCADE"), primary_key=True),
+    Column("rank", Integer, nullable=False, default=0),  # 0 = the main topic
+    Index("ix_article_topics_topic", "topic", "article_id"),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # Telegram chat id
+    Column("kind", String(16), nullable=False),  # private | group | supergroup | channel
+    Column("title", Text),
+    Column("username", Text),
+    Column("timezone", Text),  # NULL: the deployment's default
+    Column("digest_time", String(5)),  # "HH:MM" local time; NULL: no daily digest
+    Column("instant", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("inactive_reason", Text),
+    Column("added_by", BigInteger),  # the user who connected a channel or group
+    Column("last_digest_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "chat_id",
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(8), nullable=False),  # topic | keyword
+    Column("value", Text, nullable=False),  # topic slug, or the keyword's lemmas joined by " "
+    Column("label", Text, nullable=False),  # as the user typed it
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("chat_id", "kind", "value"),
+    Index("ix_subscriptions_value", "kind", "value"),
+)
+
+# The outbox: one row per chat and item (an article push or a digest for a period).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "chat_id",
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    ),
+    Column("item", String(64), nullable=False),  # "article:<id>" | "digest:<period>"
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("state", String(8), nullable=False, default="pending"),  # pending|sent|failed|dropped
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_error", Text),
+    Column("message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("chat_id", "item"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+)
+
+# Small named cursors and markers (e.g. the last article id scanned for instant pushes).
+markers = Table(
+    "markers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
