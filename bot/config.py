@@ -38,7 +38,7 @@ class Settings(BaseSettings):
             try:
                 return frozenset(int(part) for part in parts)
             except ValueError:
-                raise ValueError("SVODKA_ADMINS must be comma-separated numeric user ids") from None
+                raise ValueError("expected comma-separated numeric user ids") from None
         return value
 
     @field_validator("timezone")
@@ -72,4 +72,5 @@ def load_settings() -> Settings:
         first = error.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "settings"
         env = "BOT_TOKEN" if name == "bot_token" else f"SVODKA_{name.upper()}"
-        raise ConfigError(f"{env}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{env}: {message}") from None
