@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache, lru_cache
+from importlib import resources
 
 import razdel
 
@@ -10,6 +12,27 @@ import razdel
 def sentences(text: str) -> list[str]:
     """Sentences of `text` in order, as razdel splits them."""
     return [sentence.text for sentence in razdel.sentenize(text)]
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """Sentences line by line, lazily. A line break always ends a sentence (lists, headings);
+    a sentence ending inside «» runs on to the closing quote (up to QUOTE_MAX_CHARS)."""
+    for line in text.splitlines():
+        pending = ""
+        for sentence in razdel.sentenize(line):
+            pending = f"{pending} {sentence.text}" if pending else sentence.text
+            if not _inside_quote(pending) or len(pending) > QUOTE_MAX_CHARS:
+                yield pending
+                pending = ""
+        if pending:
+            yield pending
+
+
+QUOTE_MAX_CHARS = 1000
+
+
+def _inside_quote(sentence: str) -> bool:
+    return sentence.count("«") > sentence.count("»")
 
 
 def words(text: str) -> list[str]:
@@ -35,3 +58,17 @@ def lemma(word: str) -> str:
 def lemmas(text: str) -> list[str]:
     """Lemmas of the words of `text`, in order."""
     return [lemma(word) for word in words(text)]
+
+
+def content_lemmas(text: str) -> list[str]:
+    """Lemmas of `text` without stop words."""
+    stop = stop_words()
+    return [item for item in lemmas(text) if item not in stop]
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Russian stop words from summarizer/data/stopwords_ru.txt, with their lemmas."""
+    listing = resources.files("summarizer").joinpath("data/stopwords_ru.txt").read_text("utf-8")
+    listed = {line.strip() for line in listing.splitlines() if line.strip()[:1].isalpha()}
+    return frozenset(listed | {lemma(word) for word in listed})

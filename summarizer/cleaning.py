@@ -1,0 +1,164 @@
+"""Cleaning of scraped article text: drop page furniture, find the title and the lead.
+
+Each rule is a small named function over one line. `clean` applies them in order:
+normalize characters, cut related-link blocks, drop noise lines, then split the remaining
+lines into a header (title, lead) and the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer import text as nlp
+
+HEADLINE_MAX_CHARS = 250
+HEADER_MAX_LINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cleaned article. `body` is the text to summarize; `lead` is the standfirst if the
+    page has one, otherwise the first sentence of the body."""
+
+    title: str
+    lead: str
+    body: str
+
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def normalize(text: str) -> str:
+    """Unify line breaks and spaces, drop soft hyphens and zero-width characters."""
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+_VIEW_COUNTER = re.compile(r"[•·👁]?\s*\d[\d\s]*(просмотр\w*)?", re.IGNORECASE)
+
+
+def is_view_counter(line: str) -> bool:
+    """ "• 3658", "3658 просмотров": a bare number, optionally after a bullet."""
+    return _VIEW_COUNTER.fullmatch(line) is not None
+
+
+_PHOTO_CREDIT = re.compile(
+    r"(фото|фотография|иллюстрация|источник фото|кадр|видео)\b[\s:©]*\S.*|©.*", re.IGNORECASE
+)
+
+
+def is_photo_credit(line: str) -> bool:
+    """ "Фото Жанары Каримовой", "Фото: ТАСС", "© РИА Новости": a short credit line."""
+    return (
+        len(line) <= 120
+        and not line.endswith((".", "!", "?"))
+        and (_PHOTO_CREDIT.fullmatch(line) is not None)
+    )
+
+
+_SHARE = re.compile(
+    r"(поделиться|поделитесь|подпис(ывайтесь|аться|ывайся|итесь)|следите за|"
+    r"нашли ошибку|share|tweet)\b.*",
+    re.IGNORECASE,
+)
+_NETWORKS = re.compile(
+    r"((вконтакте|вк|одноклассники|facebook|twitter|x|telegram|whatsapp|viber|"
+    r"дзен|rutube|youtube|instagram)[\s,|•·]*)+",
+    re.IGNORECASE,
+)
+
+
+def is_share_line(line: str) -> bool:
+    """ "Поделиться", "Подписывайтесь на наш Telegram", a row of social network names."""
+    short = len(line) <= 160
+    return short and (_SHARE.fullmatch(line) is not None or _NETWORKS.fullmatch(line) is not None)
+
+
+_RELATED = re.compile(
+    r"(еще|ещё) по теме|читайте (также|еще|ещё)|смотрите также|свежее из этой рубрики|"
+    r"материалы по теме|похожие (новости|материалы)|другие новости|новости партн[её]ров",
+    re.IGNORECASE,
+)
+
+
+def related_heading(line: str) -> str | None:
+    """A bare heading ("Еще по теме:") starts a block of link titles: "block". A heading with
+    its link on the same line ("Читайте также: ...") is one line: "line". Otherwise None."""
+    match = _RELATED.match(line)
+    if match is None:
+        return None
+    rest = line[match.end() :].strip()
+    if rest in ("", ":"):
+        return "block"
+    return "line" if rest.startswith((":", "—", "-")) else None
+
+
+def is_headline(line: str) -> bool:
+    """A short line not ending in ".", ":" or ";": a title, a standfirst or a link title."""
+    return 0 < len(line) <= HEADLINE_MAX_CHARS and not line.rstrip("»\"')").endswith(
+        (".", ":", ";")
+    )
+
+
+_ANAPHORIC = frozenset(
+    {"он", "она", "они", "оно", "его", "ее", "её", "ему", "ей", "им", "их"}
+    | {"него", "нее", "неё", "нему", "ней", "ним", "них"}
+)
+
+
+def refers_back(line: str) -> bool:
+    """A line with a bare personal pronoun leans on a subject named elsewhere: a headline names
+    its subject, so such a line is a standfirst, not a title."""
+    return any(word in _ANAPHORIC for word in nlp.words(line))
+
+
+def drop_furniture(lines: list[str]) -> list[str]:
+    """Remove counters, credits, share lines and related-link blocks."""
+    kept: list[str] = []
+    in_related_block = False
+    for line in lines:
+        kind = related_heading(line)
+        if kind is not None:
+            in_related_block = kind == "block"
+            continue
+        if in_related_block and (not line or is_headline(line)):
+            continue
+        in_related_block = False
+        if is_view_counter(line) or is_photo_credit(line) or is_share_line(line):
+            continue
+        kept.append(line)
+    return kept
+
+
+def split_header(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Leading headline-like lines (at most HEADER_MAX_LINES) form the header; the rest is the
+    body. A text that is all headlines is all body: there is nothing else to summarize."""
+    size = 0
+    while size < min(HEADER_MAX_LINES, len(lines)) and is_headline(lines[size]):
+        size += 1
+    if size == len(lines):
+        return [], lines
+    return lines[:size], lines[size:]
+
+
+def pick_title(header: list[str]) -> tuple[str, str]:
+    """Title and standfirst from the header lines: the first line that names its subject is
+    the title, the first other line the standfirst."""
+    if not header:
+        return "", ""
+    title = next((line for line in header if not refers_back(line)), header[0])
+    lead = next((line for line in header if line is not title), "")
+    return title, lead
+
+
+def clean(text: str) -> Article:
+    """Clean scraped article text into title, lead and body."""
+    lines = [line for line in drop_furniture(normalize(text).split("\n")) if line]
+    header, body_lines = split_header(lines)
+    title, lead = pick_title(header)
+    body = "\n".join(body_lines)
+    if not lead:
+        lead = next(nlp.iter_sentences(body), "")
+    return Article(title=title, lead=lead, body=body)

@@ -1,0 +1,42 @@
+"""`summarize`: clean the text, split it into candidate sentences, let a method choose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+from summarizer import methods
+from summarizer import text as nlp
+from summarizer.cleaning import clean
+
+MAX_CANDIDATES = 300
+"""News puts its substance first; later sentences of a huge text only cost time and memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Chosen sentences in document order; `str()` joins them."""
+
+    title: str
+    sentences: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return " ".join(self.sentences)
+
+
+def summarize(
+    text: str, *, sentences: int = 3, method: str = "default", max_chars: int | None = None
+) -> Summary:
+    """Summarize `text` in at most `sentences` sentences and, if given, `max_chars` characters
+    (whole sentences only: fewer sentences rather than a cut one)."""
+    if sentences < 0:
+        raise ValueError(f"sentences must be >= 0, got {sentences}")
+    select = methods.get(method)
+    article = clean(text)
+    candidates = tuple(islice(nlp.iter_sentences(article.body), MAX_CANDIDATES))
+    document = methods.Document(candidates, title=article.title)
+    for count in range(min(sentences, len(candidates)), 0, -1):
+        chosen = tuple(candidates[index] for index in sorted(set(select(document, count))))
+        if max_chars is None or len(" ".join(chosen)) <= max_chars:
+            return Summary(article.title, chosen)
+    return Summary(article.title, ())
