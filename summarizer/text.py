@@ -15,24 +15,12 @@ def sentences(text: str) -> list[str]:
 
 
 def iter_sentences(text: str) -> Iterator[str]:
-    """Sentences line by line, lazily. A line break always ends a sentence (lists, headings);
-    a sentence ending inside «» runs on to the closing quote (up to QUOTE_MAX_CHARS)."""
+    """Sentences line by line, lazily: a line break always ends a sentence (lists, headings).
+    Within a line razdel decides, as in the Gazeta evaluation protocol (so a sentence inside
+    «» quotes stays a sentence of its own)."""
     for line in text.splitlines():
-        pending = ""
         for sentence in razdel.sentenize(line):
-            pending = f"{pending} {sentence.text}" if pending else sentence.text
-            if not _inside_quote(pending) or len(pending) > QUOTE_MAX_CHARS:
-                yield pending
-                pending = ""
-        if pending:
-            yield pending
-
-
-QUOTE_MAX_CHARS = 1000
-
-
-def _inside_quote(sentence: str) -> bool:
-    return sentence.count("«") > sentence.count("»")
+            yield sentence.text
 
 
 def words(text: str) -> list[str]:

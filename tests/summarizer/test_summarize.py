@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer import Summary, summarize
+from summarizer import METHODS, Summary, summarize
 from summarizer.text import iter_sentences
 
 NEWS = (
@@ -19,7 +19,8 @@ NEWS = (
         ("Это т. е. пример. Второе.", 2),
         ("Цена 3.5 долл. выросла на 1,5%. Итог.", 2),
         ("Курс вырос до 92,5 руб. за доллар. В 2024 г. инфляция составила 9,5%.", 2),
-        ("«Мы приедем. Обязательно», — сказал он. Потом уехал.", 2),
+        ("«Мы приедем. Обязательно», — сказал он. Потом уехал.", 3),
+        ("«Мы приедем», — сказал он. Потом уехал.", 2),
         ("Пункты:\n- первый\n- второй\n1) третий", 4),
         ("No Cyrillic here. Second sentence.", 2),
     ],
@@ -28,7 +29,7 @@ def test_sentence_splitting(text, expected):
     assert len(list(iter_sentences(text))) == expected
 
 
-@pytest.mark.parametrize("method", ["default", "lead"])
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(
     "text, sentences, expected",
     [
@@ -45,7 +46,7 @@ def test_short_inputs(method, text, sentences, expected):
     assert summarize(text, sentences=sentences, method=method).sentences == expected
 
 
-@pytest.mark.parametrize("method", ["default", "lead"])
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("count", [1, 2, 3])
 def test_sentences_come_whole_and_in_order(method, count):
     candidates = list(iter_sentences(NEWS))
@@ -55,7 +56,7 @@ def test_sentences_come_whole_and_in_order(method, count):
     assert positions == sorted(positions)
 
 
-@pytest.mark.parametrize("method", ["default", "lead"])
+@pytest.mark.parametrize("method", METHODS)
 def test_deterministic(method):
     assert summarize(NEWS, method=method) == summarize(NEWS, method=method)
 

@@ -1,0 +1,36 @@
+import pytest
+
+from summarizer.evaluation import ORACLE, Result, evaluate, format_table, oracle_indices
+
+CANDIDATES = ["Кошка спит на диване.", "Собака громко лает во дворе.", "Идет сильный дождь."]
+
+
+@pytest.mark.parametrize(
+    "reference, count, expected",
+    [
+        ("Собака громко лает во дворе.", None, [1]),
+        ("Кошка спит. Идет сильный дождь.", None, [0, 2]),
+        ("Кошка спит. Идет сильный дождь.", 1, [2]),
+        ("Ничего общего.", None, []),
+    ],
+)
+def test_oracle_indices(reference, count, expected):
+    assert oracle_indices(CANDIDATES, reference, count) == expected
+
+
+def test_evaluate_scores_each_method():
+    pairs = [(" ".join(CANDIDATES), CANDIDATES[0])]
+    lead, oracle = evaluate(pairs, ["lead", ORACLE], sentences=1)
+    assert (lead.method, oracle.method) == ("lead", ORACLE)
+    assert lead.rouge1 == pytest.approx(100, abs=1e-4)
+    assert oracle.rouge1 == pytest.approx(100, abs=1e-4)
+    assert lead.median_ms >= 0
+
+
+def test_format_table():
+    table = format_table([Result("lead", 27.73, 10.53, 22.83, 0.44)])
+    assert table.splitlines() == [
+        "| method | R-1 | R-2 | R-L | ms/article |",
+        "|---|---:|---:|---:|---:|",
+        "| lead | 27.7 | 10.5 | 22.8 | 0.4 |",
+    ]
