@@ -88,7 +88,26 @@ articles = Table(
     Column("fingerprint", LargeBinary),  # near-duplicate signature
     Column("published_at", UTCDateTime),
     Column("ingested_at", UTCDateTime, nullable=False, default=utcnow),
+    # Lemmas without stop words, what full-text search indexes (migration 0002): an FTS5 table
+    # `article_search` over these columns on SQLite, a tsvector column `search` on PostgreSQL.
+    Column("title_lemmas", Text, nullable=False, default=""),
+    Column("text_lemmas", Text, nullable=False, default=""),
     Index("ix_articles_ingested", "ingested_at", "id"),
+)
+
+# MinHash LSH bands of articles.fingerprint: articles sharing a band are near-duplicate
+# candidates (see bot/ingest/dedup.py).
+article_bands = Table(
+    "article_bands",
+    metadata,
+    Column("band", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "article_id",
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sqlite_with_rowid=False,
 )
 
 # One story, several sources: every place an article was seen.
@@ -101,6 +120,7 @@ article_sources = Table(
     Column("url", Text),
     Column("title", Text),
     Column("name", Text),  # the outlet's name as shown to readers
+    Column("categories", Text),  # the source's own categories (feed tags), one per line
     Column("published_at", UTCDateTime),
     Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
     UniqueConstraint("article_id", "url"),
@@ -183,6 +203,8 @@ deliveries = Table(
     Column("message_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("sent_at", UTCDateTime),
+    Column("payload", Text),  # a digest's article ids (JSON), fixed when it is enqueued
+    Column("parts_sent", Integer, nullable=False, default=0, server_default="0"),  # confirmed
     UniqueConstraint("chat_id", "item"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
 )

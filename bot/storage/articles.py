@@ -1,0 +1,354 @@
+"""Articles: storing a new one, merging a source into an existing one, and the queries the bot
+and delivery use. Every function takes a connection and never commits: the caller owns the
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage import dialect
+from bot.storage.schema import (
+    article_bands,
+    article_sources,
+    article_topics,
+    articles,
+    summaries,
+)
+from bot.storage.schema import topics as topics_table
+from summarizer import text as nlp
+
+SUMMARY_METHOD = "default"
+"""The summary shown to readers; others may be stored next to it under their method names."""
+
+MAX_INDEX_LEMMAS = 20_000
+"""Lemmas indexed per article: enough for any news text, and under PostgreSQL's tsvector
+limits (1 MB, positions up to 16383) for a 5 MB page."""
+
+NEWEST = 2**31 - 1  # the greatest article id (INTEGER), for "before nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """An article as the bot shows it. `topics` are slugs, the main one first."""
+
+    id: int
+    url: str | None
+    title: str
+    lead: str
+    summary: str
+    topics: list[str]
+    source_name: str | None
+    published_at: datetime | None
+    ingested_at: datetime
+    summary_sentences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where an article was seen: a feed entry, a page, a file."""
+
+    url: str | None = None
+    name: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    categories: tuple[str, ...] = ()
+    source_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    url: str | None
+    title: str
+    lead: str
+    body: str
+    content_hash: str
+    fingerprint: bytes | None
+    bands: tuple[int, ...]
+    published_at: datetime | None
+    title_lemmas: str
+    text_lemmas: str
+    summary: tuple[str, ...]
+    topics: tuple[str, ...]
+    source: SourceRef
+
+
+# -- lemmas ---------------------------------------------------------------------------------
+
+
+def index_lemmas(text: str) -> str:
+    """What full-text search indexes for `text`: its lemmas without stop words."""
+    return join_lemmas(nlp.lemmas(text))
+
+
+def join_lemmas(lemmas: Iterable[str]) -> str:
+    stop = nlp.stop_words()
+    kept = [lemma for lemma in lemmas if lemma not in stop]
+    return " ".join(kept[:MAX_INDEX_LEMMAS])
+
+
+def query_groups(phrases: Iterable[str]) -> list[list[str]]:
+    """Each user phrase ("туризма", "новый год") as the lemmas an article must all have."""
+    groups = [index_lemmas(phrase).split() for phrase in phrases]
+    return [group for group in groups if group]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+async def find_by_url(conn: AsyncConnection, url: str) -> int | None:
+    """The article stored under canonical `url` or seen at it."""
+    found = await conn.scalar(select(articles.c.id).where(articles.c.url == url))
+    if found is None:
+        found = await conn.scalar(
+            select(article_sources.c.article_id).where(article_sources.c.url == url).limit(1)
+        )
+    return found
+
+
+async def find_by_hash(conn: AsyncConnection, content_hash: str) -> int | None:
+    return await conn.scalar(select(articles.c.id).where(articles.c.content_hash == content_hash))
+
+
+async def band_candidates(conn: AsyncConnection, bands: Sequence[int]) -> list[tuple[int, bytes]]:
+    """Articles sharing at least one LSH band with `bands`, with their fingerprints."""
+    if not bands:
+        return []
+    shared = select(article_bands.c.article_id).where(article_bands.c.band.in_(bands))
+    rows = await conn.execute(
+        select(articles.c.id, articles.c.fingerprint).where(
+            articles.c.id.in_(shared.scalar_subquery()), articles.c.fingerprint.is_not(None)
+        )
+    )
+    return [(row.id, row.fingerprint) for row in rows]
+
+
+async def insert(conn: AsyncConnection, new: NewArticle) -> int:
+    """Store a new article with its summary, topics, bands and first source; its id."""
+    article_id = await conn.scalar(
+        articles.insert()
+        .values(
+            url=new.url,
+            title=new.title,
+            lead=new.lead,
+            body=new.body,
+            content_hash=new.content_hash,
+            fingerprint=new.fingerprint,
+            published_at=new.published_at,
+            title_lemmas=new.title_lemmas,
+            text_lemmas=new.text_lemmas,
+        )
+        .returning(articles.c.id)
+    )
+    if new.summary:
+        await conn.execute(
+            summaries.insert().values(
+                article_id=article_id, method=SUMMARY_METHOD, text="\n".join(new.summary)
+            )
+        )
+    if new.topics:
+        await ensure_topics(conn, new.topics)
+        await conn.execute(
+            article_topics.insert(),
+            [
+                {"article_id": article_id, "topic": slug, "rank": rank}
+                for rank, slug in enumerate(new.topics)
+            ],
+        )
+    if new.bands:
+        await conn.execute(
+            article_bands.insert(), [{"band": band, "article_id": article_id} for band in new.bands]
+        )
+    await add_source(conn, article_id, new.source)
+    return article_id
+
+
+async def add_source(conn: AsyncConnection, article_id: int, source: SourceRef) -> None:
+    await conn.execute(
+        article_sources.insert().values(
+            article_id=article_id,
+            source_id=source.source_id,
+            url=source.url,
+            title=source.title,
+            name=source.name,
+            published_at=source.published_at,
+            categories="\n".join(source.categories) or None,
+        )
+    )
+
+
+async def has_source(conn: AsyncConnection, article_id: int, url: str) -> bool:
+    found = await conn.scalar(
+        select(article_sources.c.id).where(
+            article_sources.c.article_id == article_id, article_sources.c.url == url
+        )
+    )
+    return found is not None
+
+
+async def ensure_topics(conn: AsyncConnection, slugs: Iterable[str]) -> None:
+    """Make sure the topic rows the article refers to exist (names from summarizer.topics)."""
+    from summarizer.topics import TOPICS
+
+    names = {topic.slug: topic.name for topic in TOPICS}
+    rows = [{"slug": slug, "name": names.get(slug, slug)} for slug in slugs]
+    await dialect.insert_ignore(conn, topics_table, rows, ["slug"])
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+async def latest(
+    conn: AsyncConnection,
+    *,
+    topics: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    limit: int = 5,
+    before_id: int | None = None,
+) -> list[ArticleView]:
+    """The newest articles (by ingest order) in any of `topics` or matching any of `keywords`
+    (user words, matched on lemmas); both empty: everything. Page on with `before_id`."""
+    before = NEWEST if before_id is None else before_id
+    if not topics and not keywords:
+        ids = await conn.scalars(
+            select(articles.c.id)
+            .where(articles.c.id < before)
+            .order_by(articles.c.id.desc())
+            .limit(limit)
+        )
+        return await get_many(conn, list(ids))
+    found: set[int] = set()
+    for slug in topics:
+        found.update(
+            await conn.scalars(
+                select(article_topics.c.article_id)
+                .where(article_topics.c.topic == slug, article_topics.c.article_id < before)
+                .order_by(article_topics.c.article_id.desc())
+                .limit(limit)
+            )
+        )
+    groups = query_groups(keywords)
+    if groups:
+        matches = dialect.match_newest(conn, groups)
+        found.update(await conn.scalars(matches, {"before_id": before, "limit": limit}))
+    return await get_many(conn, sorted(found, reverse=True)[:limit])
+
+
+async def search(
+    conn: AsyncConnection, query: str, *, limit: int = 5, offset: int = 0
+) -> list[ArticleView]:
+    """Articles with every word of `query` (on lemmas), best first, newest among equals."""
+    groups = query_groups([query])
+    if not groups:
+        return []
+    ranked = dialect.match_ranked(conn, groups)
+    ids = await conn.scalars(ranked, {"limit": limit, "offset": offset})
+    return await get_many(conn, list(ids))
+
+
+async def matches(conn: AsyncConnection, article_id: int, keywords: Sequence[str]) -> bool:
+    """Whether the article has every lemma of at least one of `keywords`."""
+    groups = query_groups(keywords)
+    if not groups:
+        return False
+    row = await conn.execute(dialect.match_one(conn, groups), {"article_id": article_id})
+    return row.first() is not None
+
+
+async def lemma_set(conn: AsyncConnection, article_id: int) -> frozenset[str]:
+    """The indexed lemmas of an article (title and text), for matching keyword subscriptions."""
+    row = (
+        await conn.execute(
+            select(articles.c.title_lemmas, articles.c.text_lemmas).where(
+                articles.c.id == article_id
+            )
+        )
+    ).first()
+    if row is None:
+        return frozenset()
+    return frozenset(row.title_lemmas.split()) | frozenset(row.text_lemmas.split())
+
+
+async def get(conn: AsyncConnection, article_id: int) -> ArticleView | None:
+    views = await get_many(conn, [article_id])
+    return views[0] if views else None
+
+
+async def get_many(conn: AsyncConnection, ids: Sequence[int]) -> list[ArticleView]:
+    """Views of the articles `ids`, in that order; unknown ids are left out."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        select(
+            articles.c.id,
+            articles.c.url,
+            articles.c.title,
+            articles.c.lead,
+            articles.c.published_at,
+            articles.c.ingested_at,
+            summaries.c.text.label("summary"),
+        )
+        .outerjoin(
+            summaries,
+            (summaries.c.article_id == articles.c.id) & (summaries.c.method == SUMMARY_METHOD),
+        )
+        .where(articles.c.id.in_(ids))
+    )
+    by_id = {row.id: row for row in rows}
+    topic_rows = await conn.execute(
+        select(article_topics.c.article_id, article_topics.c.topic)
+        .where(article_topics.c.article_id.in_(ids))
+        .order_by(article_topics.c.article_id, article_topics.c.rank)
+    )
+    topics_of: dict[int, list[str]] = {}
+    for row in topic_rows:
+        topics_of.setdefault(row.article_id, []).append(row.topic)
+    source_rows = await conn.execute(
+        select(article_sources.c.article_id, article_sources.c.url, article_sources.c.name)
+        .where(article_sources.c.article_id.in_(ids))
+        .order_by(article_sources.c.id)
+    )
+    first_source: dict[int, tuple[str | None, str | None]] = {}
+    for row in source_rows:
+        first_source.setdefault(row.article_id, (row.url, row.name))
+    return [
+        _view(by_id[article_id], topics_of.get(article_id, []), first_source.get(article_id))
+        for article_id in ids
+        if article_id in by_id
+    ]
+
+
+def _view(row, topic_slugs: list[str], source: tuple[str | None, str | None] | None) -> ArticleView:
+    source_url, source_name = source or (None, None)
+    url = row.url or source_url
+    sentences = tuple(row.summary.split("\n")) if row.summary else ()
+    return ArticleView(
+        id=row.id,
+        url=url,
+        title=row.title,
+        lead=row.lead,
+        summary=" ".join(sentences),
+        topics=topic_slugs,
+        source_name=source_name or (urlsplit(url).hostname if url else None),
+        published_at=row.published_at,
+        ingested_at=row.ingested_at,
+        summary_sentences=sentences,
+    )
+
+
+async def articles_after(conn: AsyncConnection, after_id: int, limit: int) -> list[ArticleView]:
+    """Articles stored after `after_id`, in ingest order (for instant pushes)."""
+    ids = await conn.scalars(
+        select(articles.c.id).where(articles.c.id > after_id).order_by(articles.c.id).limit(limit)
+    )
+    return await get_many(conn, list(ids))
+
+
+async def count(conn: AsyncConnection) -> int:
+    return await conn.scalar(select(func.count()).select_from(articles)) or 0

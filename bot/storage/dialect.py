@@ -1,0 +1,93 @@
+"""Everything that differs between SQLite and PostgreSQL: upserts and full-text search.
+
+Full-text search runs over lemmas computed in Python (see migration 0002): an FTS5 table
+`article_search` on SQLite, the tsvector column `articles.search` on PostgreSQL. A query is a
+list of groups of lemmas: an article matches when it has every lemma of at least one group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Float, Integer, Table, TextClause, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import TextualSelect
+
+Groups = Sequence[Sequence[str]]
+
+# bm25 weights of the FTS5 columns: a word in the title counts as much as four in the text.
+SQLITE_WEIGHTS = "4.0, 1.0"
+
+
+async def insert_ignore(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict], keys: Iterable[str]
+) -> None:
+    """Insert `rows`, skipping those that clash with an existing row on the unique `keys`."""
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    await conn.execute(statement, list(rows))
+
+
+def match_newest(conn: AsyncConnection, groups: Groups) -> TextualSelect:
+    """Ids of matching articles, newest first. Params: before_id, limit."""
+    if conn.dialect.name == "postgresql":
+        sql = (
+            f"SELECT id FROM articles WHERE search @@ ({_tsquery(groups)})"
+            " AND id < :before_id ORDER BY id DESC LIMIT :limit"
+        )
+    else:
+        sql = (
+            "SELECT rowid AS id FROM article_search WHERE article_search MATCH :fts"
+            " AND rowid < :before_id ORDER BY rowid DESC LIMIT :limit"
+        )
+    return _bind(conn, text(sql), groups).columns(id=Integer)
+
+
+def match_ranked(conn: AsyncConnection, groups: Groups) -> TextualSelect:
+    """Ids and ranks (lower is better) of matching articles, best first, newest first among
+    equals. Params: limit, offset."""
+    if conn.dialect.name == "postgresql":
+        query = _tsquery(groups)
+        sql = (
+            f"SELECT id, -ts_rank(search, {query}) AS rank FROM articles"
+            f" WHERE search @@ ({query}) ORDER BY rank, id DESC LIMIT :limit OFFSET :offset"
+        )
+    else:
+        sql = (
+            f"SELECT rowid AS id, bm25(article_search, {SQLITE_WEIGHTS}) AS rank"
+            " FROM article_search WHERE article_search MATCH :fts"
+            " ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
+        )
+    return _bind(conn, text(sql), groups).columns(id=Integer, rank=Float)
+
+
+def match_one(conn: AsyncConnection, groups: Groups) -> TextClause:
+    """1 if article :article_id matches, no row otherwise."""
+    if conn.dialect.name == "postgresql":
+        sql = f"SELECT 1 FROM articles WHERE id = :article_id AND search @@ ({_tsquery(groups)})"
+    else:
+        sql = "SELECT 1 FROM article_search WHERE article_search MATCH :fts AND rowid = :article_id"
+    return _bind(conn, text(sql), groups)
+
+
+def _bind(conn: AsyncConnection, clause: TextClause, groups: Groups) -> TextClause:
+    if conn.dialect.name == "postgresql":
+        params = {f"g{index}": " ".join(group) for index, group in enumerate(groups)}
+        return clause.bindparams(*(bindparam(name, value) for name, value in params.items()))
+    return clause.bindparams(fts=_fts5_query(groups))
+
+
+def _tsquery(groups: Groups) -> str:
+    # plainto_tsquery ANDs the words of a group; || ORs the groups.
+    return " || ".join(f"plainto_tsquery('simple', :g{index})" for index in range(len(groups)))
+
+
+def _fts5_query(groups: Groups) -> str:
+    # Every lemma is a quoted string, so no user input is read as FTS5 syntax.
+    def quoted(word: str) -> str:
+        return '"' + word.replace('"', '""') + '"'
+
+    return " OR ".join("(" + " ".join(quoted(word) for word in group) + ")" for group in groups)

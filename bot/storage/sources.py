@@ -1,0 +1,137 @@
+"""Feeds and their polling state. Functions take a connection; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.schema import sources, utcnow
+
+FEED = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    poll_interval: int
+    next_poll_at: datetime | None
+    failures: int
+    last_error: str | None
+    last_polled_at: datetime | None
+
+
+_COLUMNS = [getattr(sources.c, name) for name in Feed.__dataclass_fields__]
+
+
+async def add_feed(
+    conn: AsyncConnection, url: str, *, title: str | None = None, poll_interval: int = 900
+) -> Feed:
+    """Add a feed (or re-activate it with the new interval); it is due at once."""
+    existing = await conn.scalar(select(sources.c.id).where(sources.c.url == url))
+    values = {"poll_interval": poll_interval, "active": True, "next_poll_at": utcnow()}
+    if existing is None:
+        existing = await conn.scalar(
+            sources.insert()
+            .values(kind=FEED, url=url, title=title, **values)
+            .returning(sources.c.id)
+        )
+    else:
+        await conn.execute(sources.update().where(sources.c.id == existing).values(**values))
+    return await get_feed(conn, existing)
+
+
+async def get_feed(conn: AsyncConnection, feed_id: int) -> Feed:
+    row = (await conn.execute(select(*_COLUMNS).where(sources.c.id == feed_id))).one()
+    return Feed(*row)
+
+
+async def remove_feed(conn: AsyncConnection, feed: str | int) -> bool:
+    """Remove a feed by id or URL; its articles stay. False if there is no such feed."""
+    key = str(feed)
+    condition = sources.c.id == int(key) if key.isdigit() else sources.c.url == key
+    result = await conn.execute(sources.delete().where(condition, sources.c.kind == FEED))
+    return result.rowcount > 0
+
+
+async def list_feeds(conn: AsyncConnection) -> list[Feed]:
+    rows = await conn.execute(
+        select(*_COLUMNS)
+        .where(sources.c.kind == FEED, sources.c.active.is_(True))
+        .order_by(sources.c.id)
+    )
+    return [Feed(*row) for row in rows]
+
+
+async def due_feeds(conn: AsyncConnection, now: datetime) -> list[Feed]:
+    """Active feeds whose next poll time has come, the longest waiting first."""
+    rows = await conn.execute(
+        select(*_COLUMNS)
+        .where(
+            sources.c.kind == FEED,
+            sources.c.active.is_(True),
+            or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
+        )
+        .order_by(sources.c.next_poll_at)
+    )
+    return [Feed(*row) for row in rows]
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the next active feed is due."""
+    return await conn.scalar(
+        select(sources.c.next_poll_at)
+        .where(sources.c.kind == FEED, sources.c.active.is_(True))
+        .order_by(sources.c.next_poll_at)
+        .limit(1)
+    )
+
+
+async def record_success(
+    conn: AsyncConnection,
+    feed: Feed,
+    now: datetime,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    title: str | None,
+) -> None:
+    await conn.execute(
+        sources.update()
+        .where(sources.c.id == feed.id)
+        .values(
+            etag=etag,
+            last_modified=last_modified,
+            title=title or feed.title,
+            failures=0,
+            last_error=None,
+            last_polled_at=now,
+            next_poll_at=now + timedelta(seconds=feed.poll_interval),
+        )
+    )
+
+
+def backoff(failures: int, poll_interval: int, max_backoff: int) -> int:
+    """Seconds to wait after `failures` failed polls in a row: the feed's interval doubled
+    for each, at most `max_backoff`."""
+    return min(poll_interval * 2 ** min(failures, 16), max_backoff)
+
+
+async def record_failure(
+    conn: AsyncConnection, feed: Feed, now: datetime, *, error: str, max_backoff: int
+) -> datetime:
+    """Count a failed poll and push the next one back; when that is."""
+    failures = feed.failures + 1
+    next_poll = now + timedelta(seconds=backoff(failures, feed.poll_interval, max_backoff))
+    await conn.execute(
+        sources.update()
+        .where(sources.c.id == feed.id)
+        .values(failures=failures, last_error=error, last_polled_at=now, next_poll_at=next_poll)
+    )
+    return next_poll

@@ -1,0 +1,95 @@
+"""Fresh databases for tests, on both backends: SQLite always, PostgreSQL when reachable.
+
+PostgreSQL runs on 127.0.0.1:5432, database `test`, trust auth (override with
+SVODKA_TEST_POSTGRES_URL). Each fresh database is a dedicated PostgreSQL schema, dropped and
+created again, so that test suites sharing the database do not collide. With CI=true a missing
+PostgreSQL is an error, not a skip.
+
+Use the `database` fixture by importing it into a conftest.py:
+
+    from bot.storage.testing import database  # noqa: F401
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.storage.database import Database
+from bot.storage.migrate import upgrade
+
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_url() -> str:
+    return os.environ.get("SVODKA_TEST_POSTGRES_URL", POSTGRES_URL)
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used for tests, or None when it can."""
+    url = make_url(postgres_url())
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+            return None
+    except OSError as error:
+        return f"PostgreSQL at {url.host}:{url.port} is not reachable ({error.strerror or error})"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path, *, schema: str) -> AsyncIterator[Database]:
+    """An empty, migrated database on `backend`; closed (and its schema dropped) on exit."""
+    if backend == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    else:
+        await _recreate_schema(schema)
+        db = Database(postgres_url(), connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await upgrade(db)
+        yield db
+    finally:
+        await db.close()
+        if backend != "sqlite":
+            await _drop_schema(schema)
+
+
+async def _recreate_schema(schema: str) -> None:
+    await _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
+
+
+async def _drop_schema(schema: str) -> None:
+    await _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def _admin(*statements: str) -> None:
+    admin = Database(postgres_url())
+    try:
+        async with admin.transaction() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request, tmp_path) -> AsyncIterator[Database]:
+    """An empty, migrated database: SQLite, then PostgreSQL in a schema named after the test
+    folder (skipped if unreachable, except in CI where that fails)."""
+    if request.param == "postgresql" and (reason := postgres_unavailable()):
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"svodka_{request.path.parent.name}_tests"
+    async with fresh_database(request.param, tmp_path, schema=schema) as db:
+        yield db

@@ -1,0 +1,187 @@
+"""Storage of articles and the queries the bot uses, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.storage import articles
+from bot.storage.articles import NewArticle, SourceRef
+from bot.storage.migrate import upgrade
+from bot.storage.schema import article_sources, summaries
+
+_serial = itertools.count()
+
+
+def new_article(
+    title: str,
+    text: str,
+    *,
+    topics: tuple[str, ...] = ("economy",),
+    url: str | None = None,
+    source: str | None = "Вестник",
+) -> NewArticle:
+    return NewArticle(
+        url=url,
+        title=title,
+        lead=text.split(".")[0] + ".",
+        body=text,
+        content_hash=f"hash-{next(_serial)}",
+        fingerprint=None,
+        bands=(),
+        published_at=datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
+        title_lemmas=articles.index_lemmas(title),
+        text_lemmas=articles.index_lemmas(text),
+        summary=(text, "Вторая фраза."),
+        topics=topics,
+        source=SourceRef(url=url, name=source, categories=("Экономика",)),
+    )
+
+
+async def store(db, *items: NewArticle) -> list[int]:
+    async with db.transaction() as conn:
+        return [await articles.insert(conn, item) for item in items]
+
+
+async def test_migrations_are_idempotent(database):
+    await upgrade(database)
+    await upgrade(database, "0001")
+    await upgrade(database)
+    [article_id] = await store(database, new_article("Туризм растёт", "Туристов стало больше."))
+    async with database.read() as conn:
+        assert [view.id for view in await articles.search(conn, "туристы")] == [article_id]
+
+
+async def test_round_trip_of_a_view(database):
+    [article_id] = await store(
+        database,
+        new_article(
+            "Цены на бензин",
+            "Бензин подорожал на 2%.",
+            topics=("economy", "society"),
+            url="https://news.example/a/1",
+        ),
+    )
+    async with database.read() as conn:
+        view = await articles.get(conn, article_id)
+        assert await articles.get(conn, article_id + 100) is None
+    assert view is not None
+    assert (view.title, view.url, view.source_name) == (
+        "Цены на бензин",
+        "https://news.example/a/1",
+        "Вестник",
+    )
+    assert view.topics == ["economy", "society"]
+    assert view.summary_sentences == ("Бензин подорожал на 2%.", "Вторая фраза.")
+    assert view.summary == "Бензин подорожал на 2%. Вторая фраза."
+    assert view.published_at == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    assert view.ingested_at.tzinfo is not None
+
+
+async def test_source_name_falls_back_to_the_host(database):
+    [article_id] = await store(
+        database, new_article("Т", "Текст.", url="https://www.fontanka.ru/x", source=None)
+    )
+    async with database.read() as conn:
+        assert (await articles.get(conn, article_id)).source_name == "www.fontanka.ru"
+
+
+async def test_latest_is_newest_first_and_pages_with_before_id(database):
+    ids = await store(database, *(new_article(f"Новость {n}", f"Текст {n}.") for n in range(7)))
+    async with database.read() as conn:
+        first = await articles.latest(conn, limit=3)
+        second = await articles.latest(conn, limit=3, before_id=first[-1].id)
+    assert [view.id for view in first] == ids[::-1][:3]
+    assert [view.id for view in second] == ids[::-1][3:6]
+
+
+async def test_latest_by_topics_and_keywords(database):
+    sport, economy, tourism = await store(
+        database,
+        new_article("Матч", "Футболисты сыграли вничью.", topics=("sport",)),
+        new_article("Рубль", "Курс рубля вырос.", topics=("economy",)),
+        new_article("Отдых", "Число туристов в Алматы выросло.", topics=("tourism", "economy")),
+    )
+    async with database.read() as conn:
+
+        async def ids(**filters) -> list[int]:
+            return [view.id for view in await articles.latest(conn, **filters)]
+
+        assert await ids(topics=["economy"]) == [tourism, economy]
+        assert await ids(topics=["sport", "tourism"]) == [tourism, sport]
+        assert await ids(keywords=["туризм"]) == []  # "туристов" is another lemma
+        assert await ids(keywords=["туристы"]) == [tourism]
+        assert await ids(topics=["sport"], keywords=["рубль"]) == [economy, sport]
+        assert await ids(keywords=["курс рубля", "футбол"]) == [economy]
+        assert await ids(topics=["unknown"]) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("туризм", ["tourism_title", "tourism_body"]),  # title match ranks first
+        ("туризма", ["tourism_title", "tourism_body"]),  # any word form
+        ("Туризмом Алматы", ["tourism_body"]),  # every word must be there
+        ("и в на", []),  # stop words only
+        ('"; DROP TABLE articles; --', []),  # user input is never syntax
+        ("", []),
+    ],
+)
+async def test_search_on_lemmas(database, query, expected):
+    stored = dict(
+        zip(
+            ["tourism_body", "tourism_title", "sport"],
+            await store(
+                database,
+                new_article("Новости Алматы", "В Алматы обсудили развитие туризма и рост."),
+                new_article("Туризм", "Власти обсудили новые маршруты и рост."),
+                new_article("Спорт", "Футболисты сыграли вничью."),
+            ),
+            strict=True,
+        )
+    )
+    names = {value: key for key, value in stored.items()}
+    async with database.read() as conn:
+        found = await articles.search(conn, query)
+    assert [names[view.id] for view in found] == expected
+
+
+async def test_search_puts_newest_first_among_equals_and_pages(database):
+    ids = await store(database, *(new_article("Биржа", "Индекс вырос.") for _ in range(4)))
+    async with database.read() as conn:
+        first = await articles.search(conn, "биржа", limit=3)
+        rest = await articles.search(conn, "биржа", limit=3, offset=3)
+    assert [view.id for view in first + rest] == ids[::-1]
+
+
+async def test_keyword_matching_for_subscriptions(database):
+    [article_id] = await store(database, new_article("Выборы мэра", "Избиратели голосуют."))
+    async with database.read() as conn:
+        assert await articles.matches(conn, article_id, ["выборам", "погода"])
+        assert not await articles.matches(conn, article_id, ["погода"])
+        assert {"выборы", "мэр", "избиратель"} <= await articles.lemma_set(conn, article_id)
+
+
+async def test_articles_after_in_ingest_order_and_count(database):
+    ids = await store(database, *(new_article(f"Н{n}", f"Текст {n}.") for n in range(5)))
+    async with database.read() as conn:
+        after = await articles.articles_after(conn, ids[1], limit=2)
+        assert [view.id for view in after] == ids[2:4]
+        assert await articles.count(conn) == 5
+        many = await articles.get_many(conn, [ids[3], 10**6, ids[0]])
+        assert [view.id for view in many] == [ids[3], ids[0]]
+
+
+async def test_a_failed_transaction_leaves_no_half_article(database):
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as conn:
+            await articles.insert(conn, new_article("Т", "Текст."))
+            raise RuntimeError("crash after the insert")
+    async with database.read() as conn:
+        assert await articles.count(conn) == 0
+        assert await conn.scalar(select(func.count()).select_from(summaries)) == 0
+        assert await conn.scalar(select(func.count()).select_from(article_sources)) == 0
+        assert await articles.search(conn, "текст") == []
