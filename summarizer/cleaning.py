@@ -102,16 +102,17 @@ def is_headline(line: str) -> bool:
     )
 
 
-_ANAPHORIC = frozenset(
-    {"он", "она", "они", "оно", "его", "ее", "её", "ему", "ей", "им", "их"}
-    | {"него", "нее", "неё", "нему", "ней", "ним", "них"}
-)
-
-
-def refers_back(line: str) -> bool:
-    """A line with a bare personal pronoun leans on a subject named elsewhere: a headline names
-    its subject, so such a line is a standfirst, not a title."""
-    return any(word in _ANAPHORIC for word in nlp.words(line))
+def title_below_counter(lines: list[str]) -> list[str]:
+    """Some sites print the standfirst, then a view counter, then the title: put the title
+    first. Lines are the page's non-empty lines, furniture included."""
+    if (
+        len(lines) >= 3
+        and is_view_counter(lines[1])
+        and is_headline(lines[0])
+        and is_headline(lines[2])
+    ):
+        return [lines[2], lines[0], *lines[3:]]
+    return lines
 
 
 def drop_furniture(lines: list[str]) -> list[str]:
@@ -144,18 +145,16 @@ def split_header(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def pick_title(header: list[str]) -> tuple[str, str]:
-    """Title and standfirst from the header lines: the first line that names its subject is
-    the title, the first other line the standfirst."""
-    if not header:
-        return "", ""
-    title = next((line for line in header if not refers_back(line)), header[0])
-    lead = next((line for line in header if line is not title), "")
+    """Title and standfirst from the header lines: the first is the title, the second the
+    standfirst."""
+    title, lead = [*header, "", ""][:2]
     return title, lead
 
 
 def clean(text: str) -> Article:
     """Clean scraped article text into title, lead and body."""
-    lines = [line for line in drop_furniture(normalize(text).split("\n")) if line]
+    lines = [line for line in normalize(text).split("\n") if line]
+    lines = drop_furniture(title_below_counter(lines))
     header, body_lines = split_header(lines)
     title, lead = pick_title(header)
     body = "\n".join(body_lines)

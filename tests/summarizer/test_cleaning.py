@@ -9,8 +9,8 @@ from summarizer.cleaning import (
     is_share_line,
     is_view_counter,
     normalize,
-    refers_back,
     related_heading,
+    title_below_counter,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,15 +93,16 @@ def test_headline(line, expected):
 
 
 @pytest.mark.parametrize(
-    "line, expected",
+    "page, expected",
     [
-        ("Социально-экономические показатели за 2020 год он назвал нестабильными", True),
-        ("Их задержали на границе", True),
-        ("Алматы необходимо развивать креативную экономику, считает Токаев", False),
+        ("Подзаголовок|• 3658|Заголовок|Текст.", "Заголовок|Подзаголовок|Текст."),
+        ("Заголовок|• 3658|Текст.", "Заголовок|• 3658|Текст."),
+        ("Заголовок|Подзаголовок|• 3658", "Заголовок|Подзаголовок|• 3658"),
+        ("Текст.|• 3658|Заголовок", "Текст.|• 3658|Заголовок"),
     ],
 )
-def test_refers_back(line, expected):
-    assert refers_back(line) is expected
+def test_title_below_counter(page, expected):
+    assert "|".join(title_below_counter(page.split("|"))) == expected
 
 
 @pytest.mark.parametrize(
@@ -147,6 +148,17 @@ def _seed_text() -> str:
         if (folder / SEED).exists():
             return (folder / SEED).read_text(encoding="utf-8")
     pytest.skip(f"seed article {SEED} is absent")
+
+
+@pytest.mark.parametrize(
+    "name, title",
+    [
+        ("001_izbiratelnye-okruga.txt", "Депутаты Заречной области утвердили новую схему"),
+        ("004_smartfon-roga-kopyta.txt", "Компания «Рога & Копыта» представила <b>новый</b>"),
+    ],
+)
+def test_sample_titles(name, title):
+    assert clean((ROOT / "seeds" / name).read_text(encoding="utf-8")).title.startswith(title)
 
 
 def test_seed_title_and_lead():
