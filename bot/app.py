@@ -1,0 +1,152 @@
+"""The bot application: Bot and Dispatcher, their middlewares and routers, and the background
+services (feed poller, delivery) that live as long as polling does.
+
+Long-lived objects travel as Dispatcher workflow data (`db`, `settings`); a transaction per
+update comes from bot.middlewares.DatabaseMiddleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
+
+from bot import texts
+from bot.config import TELEGRAM_API, Settings
+from bot.handlers import routers
+from bot.middlewares import DatabaseMiddleware, DedupMiddleware, ThrottleMiddleware
+from bot.storage.database import Database
+from bot.storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+Service = Callable[[Database, Bot, Settings, asyncio.Event], Coroutine[Any, Any, None]]
+SERVICE_STOP_TIMEOUT = 10.0
+
+
+def build_bot(token: str, settings: Settings) -> Bot:
+    """A Bot talking to SVODKA_TELEGRAM_API (Telegram's own, or any server speaking its API)."""
+    session = AiohttpSession()
+    if settings.telegram_api.rstrip("/") != TELEGRAM_API:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    default = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+    return Bot(token, session=session, default=default)
+
+
+def build_dispatcher(
+    db: Database, settings: Settings, *, services: Iterable[Service] | None = None
+) -> Dispatcher:
+    """Everything wired; `services` default to the feed poller and delivery."""
+    dp = Dispatcher(db=db, settings=settings)
+    dp["services"] = default_services() if services is None else list(services)
+    dp.update.outer_middleware(DedupMiddleware())
+    dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))
+    transaction = DatabaseMiddleware()
+    for observer in (dp.message, dp.callback_query, dp.my_chat_member):
+        observer.middleware(transaction)
+    _include(dp, routers())
+    dp.startup.register(_on_startup)
+    dp.shutdown.register(_on_shutdown)
+    return dp
+
+
+def _include(dp: Dispatcher, feature_routers: list[Router]) -> None:
+    # Routers are module singletons; a second Dispatcher in one process (tests, the demo)
+    # takes them over from the previous one, which is finished by then.
+    for router in feature_routers:
+        if router.parent_router is not None:
+            router.parent_router.sub_routers.remove(router)
+            router._parent_router = None
+    dp.include_routers(*feature_routers)
+
+
+def default_services() -> list[Service]:
+    return [_poll_feeds, _deliver]
+
+
+async def _poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+    from bot.ingest.poller import poll_feeds_forever
+
+    await poll_feeds_forever(db, settings, stop)
+
+
+async def _deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+    from bot.delivery import run_delivery
+
+    await run_delivery(db, bot, settings, stop)
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu, in Russian: everything in private chats, the usual subset in groups."""
+    commands = [BotCommand(command=name, description=about) for name, about in texts.COMMANDS]
+    await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    in_groups = [command for command in commands if command.command in texts.GROUP_COMMANDS]
+    await bot.set_my_commands(in_groups, scope=BotCommandScopeAllGroupChats())
+
+
+async def _on_startup(
+    bot: Bot, dispatcher: Dispatcher, db: Database, settings: Settings, services: list[Service]
+) -> None:
+    await set_commands(bot)
+    stop = asyncio.Event()
+    tasks = []
+    for service in services:
+        task = asyncio.create_task(service(db, bot, settings, stop), name=service.__name__)
+        task.add_done_callback(_report_failure)
+        tasks.append(task)
+    dispatcher["stop_services"] = stop
+    dispatcher["service_tasks"] = tasks
+
+
+def _report_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("service %s stopped", task.get_name(), exc_info=task.exception())
+
+
+async def _on_shutdown(dispatcher: Dispatcher) -> None:
+    """Ask the services to finish their current step, then cancel any that do not."""
+    dispatcher["stop_services"].set()
+    tasks: list[asyncio.Task] = dispatcher["service_tasks"]
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=SERVICE_STOP_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_bot(
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    db: Database | None = None,
+    services: Iterable[Service] | None = None,
+    handle_signals: bool = True,
+    polling_timeout: int = 10,
+) -> None:
+    """Long-poll until stopped. Migrations are applied first; the database and the bot's
+    session are closed at the end (a given `db` stays open: its owner closes it)."""
+    owned_db = db is None
+    db = db or Database(settings.database_url)
+    bot = bot or build_bot(settings.require_token(), settings)
+    try:
+        await upgrade(db)
+        dp = build_dispatcher(db, settings, services=services)
+        await dp.start_polling(
+            bot,
+            handle_signals=handle_signals,
+            polling_timeout=polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+    finally:
+        await bot.session.close()
+        if owned_db:
+            await db.close()

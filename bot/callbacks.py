@@ -1,0 +1,53 @@
+"""Inline button payloads: every CallbackData class of the bot, each with its own prefix.
+
+Telegram returns callback data verbatim, so a client can forge it: handlers re-check everything
+(topic slugs, subscription ownership) and a payload that does not unpack falls through to the
+"stale button" answer.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class TopicToggle(CallbackData, prefix="tp"):
+    """Subscribe to a topic or drop it, from the /topics keyboard."""
+
+    slug: str
+
+
+class SubscriptionRemove(CallbackData, prefix="us"):
+    """Remove one subscription (by its row id, checked against the chat), from /mysubs."""
+
+    id: int
+
+
+class LatestMore(CallbackData, prefix="lm"):
+    """The next page of /latest: articles older than `before`. `scope` as in bot.handlers.latest."""
+
+    scope: str
+    before: int
+    count: int
+
+
+class SearchMore(CallbackData, prefix="sm"):
+    """The next page of /search results."""
+
+    offset: int
+    query: str
+
+
+class InstantSet(CallbackData, prefix="in"):
+    """Switch instant pushes on or off, from /settings."""
+
+    on: bool
+
+
+class DigestTimeSet(CallbackData, prefix="dt"):
+    """Daily digest time as HHMM (":" is the separator of callback data), or "off"."""
+
+    time: str
+
+
+class ShowTopics(CallbackData, prefix="st"):
+    """Open the topics keyboard from /settings."""

@@ -1,0 +1,35 @@
+"""The bot's routers, one per feature, in the order the dispatcher tries them."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def routers() -> list[Router]:
+    from bot.handlers import (
+        admin,
+        channels,
+        digest,
+        fallback,
+        latest,
+        search,
+        settings,
+        start,
+        subscriptions,
+        topics,
+    )
+
+    # admin before the rest: an admin's link in private is an article to add, not plain text;
+    # fallback last: it takes whatever nobody else did.
+    return [
+        start.router,
+        admin.router,
+        topics.router,
+        subscriptions.router,
+        latest.router,
+        search.router,
+        digest.router,
+        settings.router,
+        channels.router,
+        fallback.router,
+    ]

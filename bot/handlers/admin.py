@@ -1,0 +1,157 @@
+"""Bot administrators (SVODKA_ADMINS): /add, a link or forwarded article in private, /feeds,
+/feed add|remove, /stats. Everyone else gets a clear refusal."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.formatting import Bold, Text, as_line
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import render, texts
+from bot.config import Settings
+from bot.handlers.common import chat_zone, quoted
+from bot.ingest.pipeline import IngestResult
+from bot.middlewares import NO_DB, WRITE
+from bot.storage import articles, chats, deliveries, sources
+from bot.storage import stats as stats_queries
+from bot.storage.database import Database
+
+router = Router(name=__name__)
+ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
+URL_PREFIXES = ("http://", "https://")
+
+
+def is_admin(message: Message, settings: Settings) -> bool:
+    return message.from_user is not None and message.from_user.id in settings.admins
+
+
+def is_not_admin(message: Message, settings: Settings) -> bool:
+    return not is_admin(message, settings)
+
+
+@router.message(Command(*ADMIN_COMMANDS), is_not_admin, flags=NO_DB)
+async def refuse(message: Message) -> None:
+    await message.answer(texts.NOT_ADMIN)
+
+
+async def _ingest(message: Message, db: Database, settings: Settings, source: str) -> None:
+    from bot.ingest.document import Document
+    from bot.ingest.pipeline import fetch_and_ingest_url, ingest_document
+
+    if source.startswith(URL_PREFIXES) and len(source.split()) == 1:
+        result = await fetch_and_ingest_url(db, source, settings)
+    else:
+        doc = Document(text=source, source_name=_forwarded_from(message))
+        result = await ingest_document(db, doc)
+    await _report(message, db, settings, result)
+
+
+def _forwarded_from(message: Message) -> str | None:
+    origin = message.forward_origin
+    chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+    return chat.title if chat is not None else None
+
+
+async def _report(message: Message, db: Database, settings: Settings, result: IngestResult) -> None:
+    if result.status == "rejected":
+        await message.answer(**quoted(texts.ADD_REJECTED, result.reason or "?"))
+        return
+    async with db.read() as conn:
+        view = await articles.get(conn, result.article_id)
+        tz = await chat_zone(conn, message.chat.id, settings)
+    notes = {"duplicate": texts.ADD_DUPLICATE, "merged": texts.ADD_MERGED}
+    if result.status in notes:
+        await message.answer(notes[result.status])
+    if view is not None:
+        await message.answer(**render.render_article(view, tz).as_kwargs())
+
+
+@router.message(Command("add"), is_admin, flags=NO_DB)
+async def add(message: Message, command: CommandObject, db: Database, settings: Settings) -> None:
+    if not command.args:
+        await message.answer(texts.ADD_USAGE)
+        return
+    await _ingest(message, db, settings, command.args.strip())
+
+
+@router.message(
+    F.chat.type == ChatType.PRIVATE,
+    F.func(lambda message: message.forward_origin is not None) | F.text.regexp(r"^https?://\S+$"),
+    F.text | F.caption,
+    is_admin,
+    flags=NO_DB,
+)
+async def add_by_message(message: Message, db: Database, settings: Settings) -> None:
+    await _ingest(message, db, settings, (message.text or message.caption).strip())
+
+
+@router.message(Command("feeds"), is_admin)
+async def list_feeds(message: Message, conn: AsyncConnection) -> None:
+    feeds = await sources.list_feeds(conn)
+    if not feeds:
+        await message.answer(texts.FEEDS_EMPTY)
+        return
+    lines = [as_line(texts.FEEDS_TITLE.format(len(feeds)))]
+    for feed in feeds:
+        state = f" — ⚠ {feed.last_error}" if feed.failures and feed.last_error else ""
+        lines.append(as_line(feed.url, state))
+    await message.answer(**Text(*lines).as_kwargs())
+
+
+@router.message(Command("feed"), is_admin, flags=WRITE)
+async def feed(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
+) -> None:
+    from bot.ingest.document import SourceError
+    from bot.ingest.fetch import check_destination
+
+    action, _, url = (command.args or "").strip().partition(" ")
+    url = url.strip()
+    if action not in ("add", "remove") or not url:
+        await message.answer(texts.FEED_USAGE)
+        return
+    if action == "remove":
+        removed = await sources.remove_feed(conn, url)
+        await message.answer(texts.FEED_REMOVED if removed else texts.FEED_NOT_FOUND)
+        return
+    try:
+        await check_destination(url, settings)
+    except SourceError as error:
+        await message.answer(**quoted(texts.ADD_REJECTED, str(error)))
+        return
+    await sources.add_feed(conn, url, poll_interval=settings.feed_poll_interval)
+    await message.answer(texts.FEED_ADDED)
+
+
+@router.message(Command("stats"), is_admin)
+async def stats(message: Message, conn: AsyncConnection) -> None:
+    per_topic = await stats_queries.articles_by_topic(conn)
+    kinds = await chats.count_chats(conn)
+    states = await deliveries.counts(conn)
+    errors = await deliveries.last_errors(conn)
+    topics_line = ", ".join(
+        f"{render.topic_name(slug)} {number}" for slug, number in per_topic.items()
+    )
+    lines = [
+        as_line(texts.STATS_ARTICLES.format(await articles.count(conn))),
+        as_line(texts.STATS_TOPICS.format(topics_line or "—")),
+        as_line(
+            texts.STATS_CHATS.format(
+                sum(kinds.values()),
+                kinds.get("private", 0),
+                kinds.get("group", 0) + kinds.get("supergroup", 0),
+                kinds.get("channel", 0),
+            )
+        ),
+        as_line(
+            texts.STATS_DELIVERIES.format(
+                ", ".join(f"{state} {number}" for state, number in sorted(states.items())) or "—"
+            )
+        ),
+    ]
+    lines.append(as_line(texts.STATS_ERRORS if errors else texts.STATS_NO_ERRORS))
+    lines.extend(as_line(f"{error.chat_id} {error.item}: {error.error}") for error in errors)
+    await message.answer(**Text(as_line(Bold(texts.STATS_TITLE)), *lines).as_kwargs())

@@ -1,0 +1,102 @@
+"""Small pieces several handlers share: what a user's words name, whose chat it is, replies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from aiogram import Bot
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.types import Chat as TgChat
+from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.utils.formatting import Text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import render
+from bot.config import Settings
+from bot.storage import chats
+from bot.storage.articles import index_lemmas
+
+ADMIN_STATUSES = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
+MAX_KEYWORD_CHARS = 64
+HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A topic or a keyword, as named in a command."""
+
+    kind: str  # chats.TOPIC | chats.KEYWORD
+    value: str  # topic slug, or the keyword's lemmas
+    label: str  # the topic's name, or the words as typed
+
+
+def parse_subject(words: str) -> Subject | None:
+    """A topic by slug or Russian name in any form; anything else a keyword. None: no words."""
+    from summarizer.topics import find_topic
+
+    words = " ".join(words.split())[:MAX_KEYWORD_CHARS]
+    topic = find_topic(words)
+    if topic is not None:
+        return Subject(chats.TOPIC, topic.slug, topic.name)
+    lemmas = index_lemmas(words)
+    return Subject(chats.KEYWORD, lemmas, words) if lemmas else None
+
+
+def parse_time(value: str) -> str | None:
+    """ "9:05" -> "09:05"; None when it is not a time of day."""
+    match = HHMM.match(value.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def chat_title(chat: TgChat) -> str | None:
+    return chat.title or chat.full_name
+
+
+async def remember_chat(conn: AsyncConnection, chat: TgChat) -> chats.Chat:
+    return await chats.upsert_chat(
+        conn, chat.id, chat.type, title=chat_title(chat), username=chat.username
+    )
+
+
+async def chat_zone(conn: AsyncConnection, chat_id: int, settings: Settings) -> tzinfo:
+    chat = await chats.get_chat(conn, chat_id)
+    return render.zone(chat.timezone if chat else None, settings.timezone)
+
+
+async def is_chat_admin(bot: Bot, chat_id: int | str, user_id: int) -> bool:
+    member = await bot.get_chat_member(chat_id, user_id)
+    return member.status in ADMIN_STATUSES
+
+
+async def may_configure(bot: Bot, chat: TgChat, user: User | None) -> bool:
+    """Anyone configures their private chat; in a group only its administrators do."""
+    if chat.type == ChatType.PRIVATE:
+        return True
+    return user is not None and await is_chat_admin(bot, chat.id, user.id)
+
+
+def quoted(template: str, *values: str) -> dict:
+    """Message kwargs for a template whose {} take outside text (a user's words, chat names),
+    put in as plain text: entities, never markup."""
+    pieces = template.split("{}")
+    body: list[str] = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        body += [value, piece]
+    return Text(*body).as_kwargs()
+
+
+async def answer_messages(
+    message: Message, parts: Sequence[Text], markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send rendered messages in order; the keyboard goes under the last one."""
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await message.answer(**part.as_kwargs(), reply_markup=markup if last else None)

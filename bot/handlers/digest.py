@@ -1,0 +1,45 @@
+"""/digest: the chat's digest right now, as the scheduled one would look."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import texts
+from bot.config import Settings
+from bot.handlers.common import answer_messages, chat_zone
+from bot.storage import articles, chats
+from bot.storage.schema import utcnow
+
+router = Router(name=__name__)
+PERIOD = timedelta(days=1)
+
+
+@router.message(Command("digest"))
+async def digest(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+    from bot.delivery.messages import digest_messages
+
+    subs = await chats.list_subscriptions(conn, message.chat.id)
+    topics = [sub.value for sub in subs if sub.kind == chats.TOPIC]
+    keywords = [sub.value for sub in subs if sub.kind == chats.KEYWORD]
+    views = await articles.latest(
+        conn, topics=topics, keywords=keywords, limit=settings.digest_max_articles
+    )
+    since = utcnow() - PERIOD
+    views = [view for view in views if view.ingested_at >= since]
+    if not views:
+        await message.answer(texts.DIGEST_EMPTY)
+        return
+    tz = await chat_zone(conn, message.chat.id, settings)
+    parts = digest_messages(
+        views,
+        tz,
+        utcnow().astimezone(tz).date(),
+        topics=topics,
+        summary_sentences=settings.digest_summary_sentences,
+    )
+    await answer_messages(message, parts)

@@ -1,0 +1,37 @@
+"""Last router: unknown commands and plain text point to /help; stale or forged buttons get
+a short notice. In groups only commands addressed to this bot get an answer."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot import texts
+from bot.middlewares import NO_DB
+
+router = Router(name=__name__)
+
+
+async def _addressed_to_me(message: Message, bot: Bot) -> bool:
+    """A command in a group counts only with this bot's @username (it may be another bot's)."""
+    command = Command.extract_command(message.text)
+    me = await bot.me()
+    return bool(command.mention and me.username and command.mention.lower() == me.username.lower())
+
+
+@router.message(F.text.startswith("/"), flags=NO_DB)
+async def unknown_command(message: Message, bot: Bot) -> None:
+    if message.chat.type == ChatType.PRIVATE or await _addressed_to_me(message, bot):
+        await message.answer(texts.UNKNOWN_COMMAND)
+
+
+@router.message(F.chat.type == ChatType.PRIVATE, flags=NO_DB)
+async def plain_text(message: Message) -> None:
+    await message.answer(texts.PLAIN_TEXT)
+
+
+@router.callback_query(flags=NO_DB)
+async def stale_button(query: CallbackQuery) -> None:
+    await query.answer(texts.STALE_BUTTON)

@@ -1,0 +1,123 @@
+"""/latest [topic or keyword] [N] and its "Ещё" button."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.formatting import Bold
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, render, texts
+from bot.callbacks import LatestMore
+from bot.config import Settings
+from bot.handlers.common import Subject, answer_messages, chat_zone, parse_subject, quoted
+from bot.storage import articles, chats
+
+router = Router(name=__name__)
+DEFAULT_COUNT = 5
+MAX_COUNT = 20
+
+# A query travels in the "Ещё" button as its scope: "@" the chat's subscriptions (everything
+# when it has none), "t<slug>" a topic, "k<words>" a keyword (":" separates callback fields).
+SUBSCRIPTIONS = "@"
+
+
+@dataclass(frozen=True)
+class Request:
+    scope: str
+    count: int
+    capped: bool
+
+
+def parse_request(args: str | None) -> Request | None:
+    """ "спорт 10" -> topic sport, 10 articles; None when the count is not 1..MAX_COUNT."""
+    words = (args or "").split()
+    count = DEFAULT_COUNT
+    if words and words[-1].lstrip("-").isdigit():
+        count = int(words.pop())
+        if count < 1:
+            return None
+    subject = parse_subject(" ".join(words)) if words else None
+    scope = SUBSCRIPTIONS if subject is None else _scope(subject)
+    return Request(scope, min(count, MAX_COUNT), count > MAX_COUNT)
+
+
+def _scope(subject: Subject) -> str:
+    if subject.kind == chats.TOPIC:
+        return f"t{subject.value}"
+    return "k" + subject.label.replace(":", " ")
+
+
+async def _query(conn: AsyncConnection, chat_id: int, scope: str) -> tuple[dict, str | None]:
+    """latest() arguments for a scope, and the header's words (None: everything)."""
+    if scope.startswith("t"):
+        return {"topics": [scope[1:]]}, render.topic_name(scope[1:])
+    if scope.startswith("k"):
+        return {"keywords": [scope[1:]]}, scope[1:]
+    subs = await chats.list_subscriptions(conn, chat_id) if scope == SUBSCRIPTIONS else []
+    topics = [sub.value for sub in subs if sub.kind == chats.TOPIC]
+    keywords = [sub.value for sub in subs if sub.kind == chats.KEYWORD]
+    return {"topics": topics, "keywords": keywords}, None
+
+
+async def show_latest(
+    message: Message,
+    conn: AsyncConnection,
+    settings: Settings,
+    scope: str,
+    count: int,
+    before_id: int | None = None,
+) -> None:
+    query, about = await _query(conn, message.chat.id, scope)
+    views = await articles.latest(conn, **query, limit=count, before_id=before_id)
+    if not views:
+        if before_id is not None:
+            await message.answer(texts.NOTHING_MORE)
+        elif about is not None:
+            await message.answer(**quoted(texts.LATEST_EMPTY_FOR, about))
+        else:
+            await message.answer(texts.LATEST_EMPTY)
+        return
+    if about is not None:
+        header = Bold(texts.LATEST_HEADER_FOR.format(about))
+    elif query["topics"] or query["keywords"]:
+        header = Bold(texts.LATEST_HEADER_SUBS)
+    else:
+        header = Bold(texts.LATEST_HEADER_ALL)
+    tz = await chat_zone(conn, message.chat.id, settings)
+    parts = render.render_articles(views, tz, header=header)
+    more = None
+    if len(views) == count:
+        more = LatestMore(scope=scope, before=min(view.id for view in views), count=count)
+    await answer_messages(message, parts, keyboards.more(more))
+
+
+@router.message(Command("latest"))
+async def latest(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
+) -> None:
+    request = parse_request(command.args)
+    if request is None:
+        await message.answer(texts.LATEST_COUNT_RANGE.format(MAX_COUNT))
+        return
+    if request.capped:
+        await message.answer(texts.LATEST_CAPPED.format(MAX_COUNT))
+    await show_latest(message, conn, settings, request.scope, request.count)
+
+
+@router.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), F.message)
+async def more(
+    query: CallbackQuery, callback_data: LatestMore, conn: AsyncConnection, settings: Settings
+) -> None:
+    await query.answer()
+    await show_latest(
+        query.message,
+        conn,
+        settings,
+        callback_data.scope,
+        callback_data.count,
+        before_id=callback_data.before,
+    )

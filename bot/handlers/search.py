@@ -1,0 +1,57 @@
+"""/search <words>: full-text search over the archive, best matches first, with paging."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.formatting import Bold
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, render, texts
+from bot.callbacks import SearchMore
+from bot.config import Settings
+from bot.handlers.common import MAX_KEYWORD_CHARS, answer_messages, chat_zone, quoted
+from bot.storage import articles
+
+router = Router(name=__name__)
+PAGE = 5
+MAX_OFFSET = 1000
+
+
+async def show_results(
+    message: Message, conn: AsyncConnection, settings: Settings, words: str, offset: int = 0
+) -> None:
+    views = await articles.search(conn, words, limit=PAGE, offset=offset)
+    if not views:
+        if offset:
+            await message.answer(texts.NOTHING_MORE)
+        else:
+            await message.answer(**quoted(texts.SEARCH_EMPTY, words))
+        return
+    tz = await chat_zone(conn, message.chat.id, settings)
+    header = Bold(texts.SEARCH_HEADER.format(words)) if not offset else None
+    parts = render.render_articles(views, tz, header=header)
+    more = None
+    if len(views) == PAGE and offset + PAGE < MAX_OFFSET:
+        more = SearchMore(offset=offset + PAGE, query=words.replace(":", " "))
+    await answer_messages(message, parts, keyboards.more(more))
+
+
+@router.message(Command("search"))
+async def search(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
+) -> None:
+    words = " ".join((command.args or "").split())[:MAX_KEYWORD_CHARS]
+    if not words:
+        await message.answer(texts.SEARCH_USAGE)
+        return
+    await show_results(message, conn, settings, words)
+
+
+@router.callback_query(SearchMore.filter(F.offset.in_(range(1, MAX_OFFSET))), F.message)
+async def more(
+    query: CallbackQuery, callback_data: SearchMore, conn: AsyncConnection, settings: Settings
+) -> None:
+    await query.answer()
+    await show_results(query.message, conn, settings, callback_data.query, callback_data.offset)

@@ -1,0 +1,183 @@
+"""/settings with buttons, /schedule, /timezone, /instant."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, render, texts
+from bot.callbacks import DigestTimeSet, InstantSet
+from bot.config import Settings
+from bot.handlers.common import may_configure, parse_time, remember_chat
+from bot.middlewares import WRITE
+from bot.storage import chats
+
+router = Router(name=__name__)
+OFF = {"off", "выкл", "нет"}
+ON = {"on", "вкл", "да"}
+UTC_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-]?\d{1,2})(?::?00)?$", re.IGNORECASE)
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_timezone(value: str) -> str | None:
+    """ "asia/almaty" -> "Asia/Almaty"; "+5", "UTC-3" -> "Etc/GMT-5", "Etc/GMT+3"; else None."""
+    value = value.strip()
+    if value.upper() in {"UTC", "GMT"}:
+        return "UTC"
+    offset = UTC_OFFSET.match(value)
+    if offset is not None:
+        hours = int(offset.group(1))
+        if not -12 <= hours <= 14:
+            return None
+        return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"  # POSIX signs are inverted
+    return _zone_names().get(value.lower())
+
+
+def settings_text(chat: chats.Chat, subscriptions: int, settings: Settings) -> str:
+    zone_name = chat.timezone or settings.timezone
+    schedule = (
+        texts.SETTINGS_SCHEDULE.format(chat.digest_time)
+        if chat.digest_time
+        else texts.SETTINGS_SCHEDULE_OFF
+    )
+    return "\n".join(
+        (
+            texts.SETTINGS_TITLE,
+            texts.SETTINGS_TIMEZONE.format(render.zone_label(zone_name)),
+            schedule,
+            texts.SETTINGS_INSTANT.format(texts.ON if chat.instant else texts.OFF),
+            texts.SETTINGS_SUBSCRIPTIONS.format(subscriptions),
+        )
+    )
+
+
+@router.message(Command("settings"), flags=WRITE)
+async def show_settings(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+    chat = await remember_chat(conn, message.chat)
+    count = await chats.count_subscriptions(conn, chat.id)
+    await message.answer(
+        settings_text(chat, count, settings), reply_markup=keyboards.settings(chat)
+    )
+
+
+async def _refresh(query: CallbackQuery, conn: AsyncConnection, settings: Settings) -> None:
+    chat = await chats.get_chat(conn, query.message.chat.id)
+    count = await chats.count_subscriptions(conn, chat.id)
+    await query.message.edit_text(
+        settings_text(chat, count, settings), reply_markup=keyboards.settings(chat)
+    )
+
+
+@router.message(Command("schedule"), flags=WRITE)
+async def schedule(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings, bot: Bot
+) -> None:
+    if not command.args:
+        await message.answer(texts.SCHEDULE_USAGE)
+        return
+    off = command.args.strip().lower() in OFF
+    digest_time = None if off else parse_time(command.args)
+    if not off and digest_time is None:
+        await message.answer(texts.SCHEDULE_BAD)
+        return
+    if not await may_configure(bot, message.chat, message.from_user):
+        await message.answer(texts.ONLY_ADMINS)
+        return
+    chat = await remember_chat(conn, message.chat)
+    await chats.set_digest_time(conn, chat.id, digest_time)
+    if off:
+        await message.answer(texts.SCHEDULE_OFF)
+        return
+    zone_label = render.zone_label(chat.timezone or settings.timezone)
+    await message.answer(texts.SCHEDULE_SET.format(digest_time, zone_label))
+
+
+@router.message(Command("timezone"), flags=WRITE)
+async def timezone(
+    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
+) -> None:
+    if not command.args:
+        await message.answer(texts.TIMEZONE_USAGE)
+        return
+    zone_name = parse_timezone(command.args)
+    if zone_name is None:
+        await message.answer(texts.TIMEZONE_BAD)
+        return
+    if not await may_configure(bot, message.chat, message.from_user):
+        await message.answer(texts.ONLY_ADMINS)
+        return
+    chat = await remember_chat(conn, message.chat)
+    await chats.set_timezone(conn, chat.id, zone_name)
+    now = datetime.now(ZoneInfo(zone_name)).strftime("%H:%M")
+    await message.answer(texts.TIMEZONE_SET.format(render.zone_label(zone_name), now))
+
+
+@router.message(Command("instant"), flags=WRITE)
+async def instant(
+    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
+) -> None:
+    choice = (command.args or "").strip().lower()
+    if choice not in ON | OFF:
+        await message.answer(texts.INSTANT_USAGE)
+        return
+    if not await may_configure(bot, message.chat, message.from_user):
+        await message.answer(texts.ONLY_ADMINS)
+        return
+    chat = await remember_chat(conn, message.chat)
+    await chats.set_instant(conn, chat.id, choice in ON)
+    if choice in OFF:
+        await message.answer(texts.INSTANT_OFF)
+    elif await chats.count_subscriptions(conn, chat.id):
+        await message.answer(texts.INSTANT_ON)
+    else:
+        await message.answer(texts.INSTANT_ON_NO_SUBS)
+
+
+@router.callback_query(InstantSet.filter(), F.message, flags=WRITE)
+async def instant_button(
+    query: CallbackQuery,
+    callback_data: InstantSet,
+    conn: AsyncConnection,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    if not await may_configure(bot, query.message.chat, query.from_user):
+        await query.answer(texts.ONLY_ADMINS, show_alert=True)
+        return
+    await remember_chat(conn, query.message.chat)
+    await chats.set_instant(conn, query.message.chat.id, callback_data.on)
+    await _refresh(query, conn, settings)
+    await query.answer()
+
+
+@router.callback_query(DigestTimeSet.filter(), F.message, flags=WRITE)
+async def digest_time_button(
+    query: CallbackQuery,
+    callback_data: DigestTimeSet,
+    conn: AsyncConnection,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    raw = callback_data.time
+    digest_time = None if raw == "off" else parse_time(f"{raw[:2]}:{raw[2:]}")
+    if raw != "off" and digest_time is None:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    if not await may_configure(bot, query.message.chat, query.from_user):
+        await query.answer(texts.ONLY_ADMINS, show_alert=True)
+        return
+    await remember_chat(conn, query.message.chat)
+    await chats.set_digest_time(conn, query.message.chat.id, digest_time)
+    await _refresh(query, conn, settings)
+    await query.answer()

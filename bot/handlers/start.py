@@ -1,0 +1,45 @@
+"""/start (with the `topic_<slug>` deep link) and /help."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, texts
+from bot.config import Settings
+from bot.handlers.common import remember_chat
+from bot.middlewares import WRITE
+from bot.storage import chats
+
+router = Router(name=__name__)
+DEEP_LINK_TOPIC = "topic_"
+
+
+@router.message(CommandStart(), flags=WRITE)
+async def start(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
+    chat = await remember_chat(conn, message.chat)
+    topic = _deep_link_topic(command.args)
+    if topic is not None and message.chat.type == ChatType.PRIVATE:
+        await chats.add_subscription(conn, chat.id, chats.TOPIC, topic.slug, topic.name)
+        await message.answer(texts.DEEP_LINK_SUBSCRIBED.format(topic=topic.name))
+    greeting = texts.GREETING if message.chat.type == ChatType.PRIVATE else texts.GREETING_GROUP
+    subscribed = {sub.value for sub in await chats.list_subscriptions(conn, chat.id)}
+    await message.answer(greeting, reply_markup=keyboards.topics(subscribed))
+
+
+def _deep_link_topic(payload: str | None):
+    from summarizer.topics import TOPICS
+
+    if not payload or not payload.startswith(DEEP_LINK_TOPIC):
+        return None
+    slug = payload.removeprefix(DEEP_LINK_TOPIC)
+    return next((topic for topic in TOPICS if topic.slug == slug), None)
+
+
+@router.message(Command("help"), flags={"db": None})
+async def help_(message: Message, settings: Settings) -> None:
+    admin = message.from_user is not None and message.from_user.id in settings.admins
+    await message.answer(texts.HELP + (texts.HELP_ADMIN if admin else ""))

@@ -1,0 +1,59 @@
+"""/topics: every topic as a button; a press toggles the subscription, the keyboard is edited."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, texts
+from bot.callbacks import ShowTopics, TopicToggle
+from bot.handlers.common import may_configure, remember_chat
+from bot.middlewares import WRITE
+from bot.storage import chats
+
+router = Router(name=__name__)
+
+
+async def _subscribed_topics(conn: AsyncConnection, chat_id: int) -> set[str]:
+    subs = await chats.list_subscriptions(conn, chat_id)
+    return {sub.value for sub in subs if sub.kind == chats.TOPIC}
+
+
+@router.message(Command("topics"))
+async def show_topics(message: Message, conn: AsyncConnection) -> None:
+    subscribed = await _subscribed_topics(conn, message.chat.id)
+    await message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
+
+
+@router.callback_query(ShowTopics.filter(), F.message)
+async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> None:
+    subscribed = await _subscribed_topics(conn, query.message.chat.id)
+    await query.message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
+    await query.answer()
+
+
+@router.callback_query(TopicToggle.filter(), F.message, flags=WRITE)
+async def toggle_topic(
+    query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection, bot: Bot
+) -> None:
+    from summarizer.topics import TOPICS
+
+    topic = next((topic for topic in TOPICS if topic.slug == callback_data.slug), None)
+    if topic is None:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    chat = query.message.chat
+    if not await may_configure(bot, chat, query.from_user):
+        await query.answer(texts.ONLY_ADMINS, show_alert=True)
+        return
+    await remember_chat(conn, chat)
+    if await chats.remove_subscription(conn, chat.id, chats.TOPIC, topic.slug):
+        notice = texts.TOPIC_TOGGLED_OFF.format(topic.name)
+    else:
+        await chats.add_subscription(conn, chat.id, chats.TOPIC, topic.slug, topic.name)
+        notice = texts.TOPIC_TOGGLED_ON.format(topic.name)
+    subscribed = await _subscribed_topics(conn, chat.id)
+    await query.message.edit_reply_markup(reply_markup=keyboards.topics(subscribed))
+    await query.answer(notice)

@@ -1,0 +1,111 @@
+"""Per-update plumbing: drop repeated updates, pace chatty users, open a DB transaction.
+
+Handlers declare what they need from the database with a flag, and the transaction is opened
+and committed (or rolled back on error) here, around the handler:
+    @router.message(Command("subscribe"), flags=WRITE)   # BEGIN IMMEDIATE, `conn`
+    @router.message(Command("latest"))                   # default: a read transaction, `conn`
+    @router.message(Command("add"), flags=NO_DB)         # the handler uses `db` itself
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import TelegramObject, Update, User
+
+from bot.storage.database import Database
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+WRITE = {"db": "write"}
+NO_DB = {"db": None}
+
+
+class DedupMiddleware(BaseMiddleware):
+    """Handles each update_id once: a server may deliver the same update again (a retried
+    getUpdates, a restart between answering and confirming the offset)."""
+
+    def __init__(self, remember: int = 10_000) -> None:
+        self.remember = remember
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if event.update_id in self._seen:
+            return None
+        self._seen[event.update_id] = None
+        if len(self._seen) > self.remember:
+            self._seen.popitem(last=False)
+        return await handler(event, data)
+
+
+@dataclass
+class _Pace:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tokens: float = 0.0
+    updated: float = 0.0
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """A token bucket per user: `burst` updates at once, then `rate` a second.
+
+    Updates over the rate wait for their turn instead of being dropped, and a user's updates
+    are handled one at a time in arrival order (asyncio.Lock wakes waiters first in, first
+    out, and nothing awaits between the update's arrival and this lock).
+    """
+
+    def __init__(self, rate: float, burst: int, *, forget_after: float = 300.0) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.forget_after = forget_after
+        self._users: dict[int, _Pace] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        pace = self._users.get(user.id)
+        if pace is None:
+            self._forget_idle()
+            pace = self._users[user.id] = _Pace(tokens=self.burst, updated=time.monotonic())
+        async with pace.lock:
+            await asyncio.sleep(self._wait(pace))
+            return await handler(event, data)
+
+    def _wait(self, pace: _Pace) -> float:
+        """Take a token; the seconds until it is really there."""
+        now = time.monotonic()
+        pace.tokens = min(self.burst, pace.tokens + (now - pace.updated) * self.rate) - 1
+        pace.updated = now
+        return max(0.0, -pace.tokens / self.rate)
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        idle = [
+            user_id
+            for user_id, pace in self._users.items()
+            if not pace.lock.locked() and now - pace.updated > self.forget_after
+        ]
+        for user_id in idle:
+            del self._users[user_id]
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """A transaction per handled event, as `conn`; the handler's `db` flag picks its kind."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        mode = get_flag(data, "db", default="read")
+        if mode is None:
+            return await handler(event, data)
+        db: Database = data["db"]
+        transaction = db.transaction() if mode == "write" else db.read()
+        async with transaction as conn:
+            data["conn"] = conn
+            return await handler(event, data)

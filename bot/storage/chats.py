@@ -1,0 +1,203 @@
+"""Chats (users, groups, channels) and their subscriptions. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.schema import chats, subscriptions
+
+TOPIC = "topic"
+KEYWORD = "keyword"
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: int
+    kind: str  # private | group | supergroup | channel
+    title: str | None
+    username: str | None
+    timezone: str | None  # None: the deployment's default
+    digest_time: str | None  # "HH:MM" local time, None: no daily digest
+    instant: bool
+    active: bool
+    added_by: int | None
+    last_digest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    kind: str  # TOPIC | KEYWORD
+    value: str  # topic slug, or the keyword's lemmas joined by " "
+    label: str  # as the user typed it (the topic's name for topics)
+
+
+_CHAT_COLUMNS = (
+    chats.c.id,
+    chats.c.kind,
+    chats.c.title,
+    chats.c.username,
+    chats.c.timezone,
+    chats.c.digest_time,
+    chats.c.instant,
+    chats.c.active,
+    chats.c.added_by,
+    chats.c.last_digest_at,
+)
+
+
+def _insert(conn: AsyncConnection, table):
+    """INSERT with ON CONFLICT support for the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def upsert_chat(
+    conn: AsyncConnection,
+    chat_id: int,
+    kind: str,
+    *,
+    title: str | None = None,
+    username: str | None = None,
+    added_by: int | None = None,
+) -> Chat:
+    """Record a chat as seen now: kind, title and username refreshed, marked active again."""
+    fresh = {"kind": kind, "title": title, "username": username, "active": True}
+    if added_by is not None:
+        fresh["added_by"] = added_by
+    statement = _insert(conn, chats).values(id=chat_id, **fresh)
+    statement = statement.on_conflict_do_update(
+        index_elements=[chats.c.id], set_={**fresh, "inactive_reason": None}
+    )
+    await conn.execute(statement)
+    chat = await get_chat(conn, chat_id)
+    assert chat is not None
+    return chat
+
+
+async def get_chat(conn: AsyncConnection, chat_id: int) -> Chat | None:
+    row = (await conn.execute(select(*_CHAT_COLUMNS).where(chats.c.id == chat_id))).first()
+    return None if row is None else Chat(*row)
+
+
+async def get_chat_by_username(conn: AsyncConnection, username: str) -> Chat | None:
+    name = username.removeprefix("@").lower()
+    query = select(*_CHAT_COLUMNS).where(func.lower(chats.c.username) == name)
+    row = (await conn.execute(query)).first()
+    return None if row is None else Chat(*row)
+
+
+async def set_timezone(conn: AsyncConnection, chat_id: int, timezone: str | None) -> None:
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(timezone=timezone))
+
+
+async def set_digest_time(conn: AsyncConnection, chat_id: int, digest_time: str | None) -> None:
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(digest_time=digest_time))
+
+
+async def set_instant(conn: AsyncConnection, chat_id: int, instant: bool) -> None:
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(instant=instant))
+
+
+async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> None:
+    """Stop delivering to a chat (blocked, kicked, deleted); its settings are kept."""
+    await conn.execute(
+        update(chats).where(chats.c.id == chat_id).values(active=False, inactive_reason=reason)
+    )
+
+
+async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
+    """A group became a supergroup with a new id: move its settings and subscriptions."""
+    if await get_chat(conn, old_id) is None:
+        return
+    if await get_chat(conn, new_id) is None:
+        # Subscriptions and deliveries follow through ON UPDATE CASCADE.
+        await conn.execute(
+            update(chats).where(chats.c.id == old_id).values(id=new_id, kind="supergroup")
+        )
+        return
+    moved = select(
+        func.cast(new_id, chats.c.id.type),
+        subscriptions.c.kind,
+        subscriptions.c.value,
+        subscriptions.c.label,
+    ).where(subscriptions.c.chat_id == old_id)
+    statement = _insert(conn, subscriptions).from_select(
+        ["chat_id", "kind", "value", "label"], moved
+    )
+    await conn.execute(statement.on_conflict_do_nothing())
+    await conn.execute(delete(chats).where(chats.c.id == old_id))
+
+
+async def add_subscription(
+    conn: AsyncConnection, chat_id: int, kind: str, value: str, label: str
+) -> bool:
+    """Subscribe a chat; False when it already had that subscription."""
+    statement = _insert(conn, subscriptions).values(
+        chat_id=chat_id, kind=kind, value=value, label=label
+    )
+    result = await conn.execute(statement.on_conflict_do_nothing())
+    return result.rowcount > 0
+
+
+async def remove_subscription(conn: AsyncConnection, chat_id: int, kind: str, value: str) -> bool:
+    result = await conn.execute(
+        delete(subscriptions).where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value == value,
+        )
+    )
+    return result.rowcount > 0
+
+
+async def remove_subscription_by_id(conn: AsyncConnection, chat_id: int, sub_id: int) -> bool:
+    """Remove one subscription of this chat; another chat's id removes nothing."""
+    result = await conn.execute(
+        delete(subscriptions).where(
+            subscriptions.c.id == sub_id, subscriptions.c.chat_id == chat_id
+        )
+    )
+    return result.rowcount > 0
+
+
+async def remove_all_subscriptions(conn: AsyncConnection, chat_id: int) -> int:
+    result = await conn.execute(delete(subscriptions).where(subscriptions.c.chat_id == chat_id))
+    return result.rowcount
+
+
+async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
+    query = (
+        select(
+            subscriptions.c.id, subscriptions.c.kind, subscriptions.c.value, subscriptions.c.label
+        )
+        .where(subscriptions.c.chat_id == chat_id)
+        .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
+    )
+    return [Subscription(*row) for row in await conn.execute(query)]
+
+
+async def count_subscriptions(conn: AsyncConnection, chat_id: int) -> int:
+    query = select(func.count()).where(subscriptions.c.chat_id == chat_id)
+    return (await conn.execute(query)).scalar_one()
+
+
+async def chats_added_by(conn: AsyncConnection, user_id: int) -> list[Chat]:
+    """Channels and groups this user connected with /channel add."""
+    query = (
+        select(*_CHAT_COLUMNS)
+        .where(chats.c.added_by == user_id, chats.c.kind != "private", chats.c.active)
+        .order_by(chats.c.title)
+    )
+    return [Chat(*row) for row in await conn.execute(query)]
+
+
+async def count_chats(conn: AsyncConnection) -> dict[str, int]:
+    """Active chats by kind."""
+    query = select(chats.c.kind, func.count()).where(chats.c.active).group_by(chats.c.kind)
+    return {kind: number for kind, number in await conn.execute(query)}

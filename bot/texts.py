@@ -1,0 +1,203 @@
+"""Every user-facing string of the bot, in one place, ready for another language.
+
+Plain strings are sent as HTML (the bot's default parse mode), so they must not contain outside
+text: anything that comes from users or the web is put in with aiogram.utils.formatting by the
+caller. `{}`-style placeholders here only ever receive our own numbers and names.
+"""
+
+from __future__ import annotations
+
+# Commands for setMyCommands, in menu order: (command, description).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("latest", "Свежие новости"),
+    ("topics", "Темы и подписки"),
+    ("subscribe", "Подписаться на тему или слово"),
+    ("unsubscribe", "Отписаться"),
+    ("mysubs", "Мои подписки"),
+    ("search", "Поиск по архиву"),
+    ("digest", "Сводка сейчас"),
+    ("settings", "Настройки"),
+    ("channel", "Каналы и группы"),
+    ("help", "Все команды"),
+)
+GROUP_COMMANDS = (
+    "latest",
+    "topics",
+    "subscribe",
+    "unsubscribe",
+    "mysubs",
+    "search",
+    "digest",
+    "settings",
+    "help",
+)
+
+GREETING = (
+    "Привет! Я <b>Сводка</b> — собираю новости, пишу к каждой короткую выжимку "
+    "и раскладываю по темам.\n\n"
+    "Выберите темы ниже — и я буду присылать новое по ним. "
+    "Свежее прямо сейчас: /latest, все команды: /help."
+)
+GREETING_GROUP = "Привет! Я <b>Сводка</b>. Темы для этого чата — ниже, все команды — /help."
+DEEP_LINK_SUBSCRIBED = "Вы подписаны на тему «{topic}»."
+
+HELP = (
+    "<b>Что я умею</b>\n\n"
+    "/latest — свежие новости: <code>/latest</code>, <code>/latest спорт 10</code>\n"
+    "/topics — темы кнопками: нажмите, чтобы подписаться\n"
+    "/subscribe — тема или слово: <code>/subscribe экономика</code>, "
+    "<code>/subscribe биткоин</code>\n"
+    "/unsubscribe — <code>/unsubscribe спорт</code> или <code>/unsubscribe all</code>\n"
+    "/mysubs — ваши подписки\n"
+    "/search — поиск по архиву: <code>/search курс рубля</code>\n"
+    "/digest — сводка по подпискам прямо сейчас\n"
+    "/schedule — время ежедневной сводки: <code>/schedule 09:00</code>, "
+    "<code>/schedule off</code>\n"
+    "/timezone — часовой пояс: <code>/timezone Asia/Almaty</code> или "
+    "<code>/timezone +5</code>\n"
+    "/instant — новости сразу, как выходят: <code>/instant on</code>\n"
+    "/settings — все настройки кнопками\n"
+    "/channel — сводка в ваш канал: <code>/channel add @канал спорт 09:00</code>, "
+    "<code>/channel list</code>"
+)
+HELP_ADMIN = (
+    "\n\n<b>Администратору</b>\n"
+    "/add — добавить статью: <code>/add https://…</code> или текст\n"
+    "/feeds — ленты; <code>/feed add https://…/rss</code>, <code>/feed remove https://…</code>\n"
+    "/stats — статистика"
+)
+
+UNKNOWN_COMMAND = "Не знаю такой команды. Все команды — /help."
+PLAIN_TEXT = "Я понимаю команды. Например, /latest — свежие новости, /help — все команды."
+STALE_BUTTON = "Эта кнопка больше не работает."
+SLOW_DOWN = "Не так быстро — отвечаю по порядку."
+ONLY_ADMINS = "Менять настройки этого чата могут только его администраторы."
+TOO_LONG = "Слишком длинное сообщение. Попробуйте короче."
+
+# Topics and subscriptions.
+TOPICS_TITLE = "Темы. Нажмите, чтобы подписаться или отписаться (✅ — вы подписаны)."
+TOPIC_ON = "✅ {}"
+SUBSCRIBED_TOPIC = "Готово: тема «{topic}»."
+SUBSCRIBED_KEYWORD = "Готово: буду искать слово «{}»."
+ALREADY_SUBSCRIBED = "Вы уже подписаны на «{}»."
+UNSUBSCRIBED = "Отписал от «{}»."
+UNSUBSCRIBED_ALL = "Отписал от всего ({})."
+NOT_SUBSCRIBED = "Подписки «{}» нет. Ваши подписки — /mysubs."
+NO_SUBSCRIPTIONS = "Подписок пока нет. Выберите темы — /topics, или /subscribe слово."
+MY_SUBSCRIPTIONS = "Ваши подписки. Нажмите, чтобы удалить:"
+SUBSCRIBE_USAGE = (
+    "Напишите тему или слово: <code>/subscribe экономика</code> или "
+    "<code>/subscribe биткоин</code>. Все темы — /topics."
+)
+UNSUBSCRIBE_USAGE = (
+    "Напишите, от чего отписаться: <code>/unsubscribe спорт</code> или "
+    "<code>/unsubscribe all</code>. Ваши подписки — /mysubs."
+)
+BAD_KEYWORD = "В запросе нет слов. Напишите тему или слово, например «экономика»."
+TOO_MANY_SUBSCRIPTIONS = "Подписок уже {} — это предел. Удалите лишние: /mysubs."
+KEYWORD_MARK = "🔎 {}"
+TOPIC_TOGGLED_ON = "Подписал на «{}»"
+TOPIC_TOGGLED_OFF = "Отписал от «{}»"
+REMOVED = "Удалено"
+
+# Latest and search.
+LATEST_EMPTY = "Пока ничего нет."
+LATEST_EMPTY_FOR = "По запросу «{}» пока ничего нет."
+LATEST_HEADER_ALL = "Свежие новости"
+LATEST_HEADER_SUBS = "Свежее по вашим подпискам"
+LATEST_HEADER_FOR = "Свежее: {}"
+LATEST_COUNT_RANGE = "Число статей — от 1 до {}, например: <code>/latest спорт 10</code>."
+LATEST_CAPPED = "Показываю {} — больше за раз нельзя."
+MORE = "Ещё"
+NOTHING_MORE = "Больше ничего нет."
+SEARCH_USAGE = "Что искать? Например: <code>/search курс рубля</code>."
+SEARCH_EMPTY = "По запросу «{}» ничего не нашёл."
+SEARCH_HEADER = "Найдено: {}"
+
+# Digest and settings.
+DIGEST_HEADER = "Сводка"
+DIGEST_EMPTY = "Для сводки пока ничего нет."
+SETTINGS_TITLE = "<b>Настройки</b>"
+SETTINGS_TIMEZONE = "Часовой пояс: {}"
+SETTINGS_SCHEDULE = "Ежедневная сводка: {}"
+SETTINGS_SCHEDULE_OFF = "Ежедневная сводка: выключена"
+SETTINGS_INSTANT = "Новости сразу: {}"
+SETTINGS_SUBSCRIPTIONS = "Подписки: {} — /mysubs"
+ON = "включены"
+OFF = "выключены"
+BUTTON_INSTANT_ON = "Новости сразу: включить"
+BUTTON_INSTANT_OFF = "Новости сразу: выключить"
+BUTTON_SCHEDULE = "Сводка в {}"
+BUTTON_SCHEDULE_OFF = "Без сводки"
+BUTTON_TOPICS = "Темы"
+SCHEDULE_SET = "Ежедневная сводка в {} ({})."
+SCHEDULE_OFF = "Ежедневная сводка выключена."
+SCHEDULE_USAGE = "Напишите время: <code>/schedule 09:00</code> или <code>/schedule off</code>."
+SCHEDULE_BAD = (
+    "Не понял время. Нужно ЧЧ:ММ от 00:00 до 23:59, например <code>/schedule 09:00</code>."
+)
+TIMEZONE_SET = "Часовой пояс: {}. Сейчас там {}."
+TIMEZONE_USAGE = (
+    "Напишите город или смещение от UTC: <code>/timezone Europe/Moscow</code>, "
+    "<code>/timezone +5</code>."
+)
+TIMEZONE_BAD = (
+    "Не знаю такого пояса. Нужно как <code>Asia/Almaty</code> или смещение в целых часах: "
+    "<code>+5</code>, <code>UTC-3</code>."
+)
+INSTANT_ON = "Буду присылать новости по подпискам сразу, как они выходят."
+INSTANT_ON_NO_SUBS = INSTANT_ON + " Но подписок пока нет — выберите темы: /topics."
+INSTANT_OFF = "Больше не присылаю новости сразу."
+INSTANT_USAGE = "Напишите <code>/instant on</code> или <code>/instant off</code>."
+
+# Admin.
+NOT_ADMIN = "Эта команда только для администраторов бота."
+ADD_USAGE = "Пришлите ссылку или текст: <code>/add https://…</code>."
+ADD_WORKING = "Добавляю…"
+ADD_DUPLICATE = "Такая статья уже есть в архиве."
+ADD_MERGED = "Это та же новость, что уже есть в архиве: добавил источник."
+ADD_REJECTED = "Не получилось добавить: {}."
+ADD_FAILED = "Не получилось загрузить страницу: {}."
+FEEDS_EMPTY = "Лент нет. Добавьте: <code>/feed add https://…/rss</code>."
+FEEDS_TITLE = "Ленты ({}):"
+FEED_USAGE = "Напишите <code>/feed add https://…</code> или <code>/feed remove https://…</code>."
+FEED_ADDED = "Лента добавлена, загружу её в ближайшие минуты."
+FEED_EXISTS = "Эта лента уже есть."
+FEED_REMOVED = "Лента удалена."
+FEED_NOT_FOUND = "Такой ленты нет. Список — /feeds."
+FEED_BAD_URL = "Нужна ссылка http:// или https://."
+STATS_TITLE = "Статистика"
+STATS_ARTICLES = "Статей: {}"
+STATS_TOPICS = "По темам: {}"
+STATS_CHATS = "Чатов: {} (личных {}, групп {}, каналов {})"
+STATS_DELIVERIES = "Доставки: {}"
+STATS_ERRORS = "Последние ошибки:"
+STATS_NO_ERRORS = "Ошибок нет."
+
+# Channels and groups.
+CHANNEL_USAGE = (
+    "Как подключить канал: добавьте меня в администраторы канала с правом публикации, "
+    "затем напишите\n<code>/channel add @канал спорт, экономика 09:00</code>\n"
+    "Без времени — публикую каждую новость сразу, со временем — сводку раз в день.\n"
+    "<code>/channel list</code> — ваши каналы, <code>/channel remove @канал</code> — отключить."
+)
+CHANNEL_NEEDS_TOPICS = "Напишите темы для канала: <code>/channel add @канал спорт 09:00</code>."
+CHANNEL_UNKNOWN_TOPICS = "Не знаю тем: {}. Все темы — /topics."
+CHANNEL_NOT_FOUND = "Не нашёл чат {}. Проверьте имя и добавьте меня в его администраторы."
+CHANNEL_NOT_CHANNEL = "{} — это личный чат, а не канал или группа."
+CHANNEL_CALLER_NOT_ADMIN = "Вы не администратор {}. Подключать его могут только администраторы."
+CHANNEL_BOT_CANNOT_POST = (
+    "Я не могу публиковать в {}. Сделайте меня администратором с правом публикации сообщений."
+)
+CHANNEL_ADDED_INSTANT = "Готово: публикую в {} каждую новость по темам: {}."
+CHANNEL_ADDED_DIGEST = "Готово: сводка в {} каждый день в {} ({}) по темам: {}."
+CHANNEL_REMOVED = "Отключил {}."
+CHANNEL_NOT_CONNECTED = "{} не подключён. Ваши каналы — /channel list."
+CHANNEL_LIST_EMPTY = "Подключённых каналов нет. Как подключить — /channel."
+CHANNEL_LIST_TITLE = "Ваши каналы:"
+CHANNEL_LIST_INSTANT = "сразу"
+CHANNEL_NEEDS_PRIVATE = "Каналы подключаются в личном чате со мной."
+
+# Rendering.
+TIME_FORMAT = "%d.%m.%Y %H:%M"
+UTC_OFFSET = "UTC{:+d}"
