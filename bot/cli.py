@@ -27,7 +27,48 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--sentences", type=int, default=3, help="sentences per summary")
     evaluate.set_defaults(handler=_cmd_evaluate)
 
+    _add_archive_commands(sub)
     return parser
+
+
+def _add_archive_commands(sub) -> None:
+    ingest = sub.add_parser("ingest", help="store articles from files, folders, JSONL, HTML, URLs")
+    ingest.add_argument("items", nargs="+", metavar="PATH|URL")
+    ingest.set_defaults(handler=lambda args: _archive("ingest", args.items))
+
+    latest = sub.add_parser("latest", help="print the newest summaries")
+    latest.add_argument("--topic", help="a topic slug or name")
+    latest.add_argument("-n", type=int, default=5, dest="limit", help="how many (default 5)")
+    latest.set_defaults(handler=lambda args: _archive("latest", args.topic, args.limit))
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(required=True)
+    upgrade = db.add_parser("upgrade", help="apply schema migrations (also done at start)")
+    upgrade.set_defaults(handler=lambda args: _archive("db_upgrade"))
+
+    feeds = sub.add_parser("feeds", help="manage RSS/Atom feeds").add_subparsers(required=True)
+    add = feeds.add_parser("add", help="poll a feed")
+    add.add_argument("url")
+    add.add_argument("--every", type=int, metavar="MINUTES", help="poll interval")
+    add.set_defaults(
+        handler=lambda args: _archive("feeds_add", args.url, args.every and args.every * 60)
+    )
+    remove = feeds.add_parser("remove", help="stop polling a feed")
+    remove.add_argument("feed", help="the feed's id or URL")
+    remove.set_defaults(handler=lambda args: _archive("feeds_remove", args.feed))
+    feeds.add_parser("list", help="list feeds").set_defaults(
+        handler=lambda args: _archive("feeds_list")
+    )
+
+
+def _archive(command: str, *params: object) -> int:
+    """Run one of the archive's async commands (bot/ingest/commands.py)."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.ingest import commands
+
+    settings = load_settings()
+    return asyncio.run(getattr(commands, command)(settings, *params))
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     allow_private_urls: bool = False
 
+    # Ingestion (bot/ingest/): fetching pages and polling feeds.
+    fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed request
+    fetch_max_bytes: int = Field(default=5 * 2**20, gt=0)  # larger pages and feeds are refused
+    feed_poll_interval: int = Field(default=900, ge=60)  # seconds between polls of a new feed
+    feed_max_backoff: int = Field(default=6 * 3600, ge=60)  # longest wait after failed polls
+
     @field_validator("admins", mode="before")
     @classmethod
     def _parse_admins(cls, value: object) -> object:

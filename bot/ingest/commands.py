@@ -1,0 +1,116 @@
+"""The archive's command-line commands (`svodka ingest | latest | db upgrade | feeds`), called by
+bot/cli.py. Each opens the database, brings its schema up to date and closes it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.storage import Database, upgrade
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database of `settings`, migrated to the newest schema; closed on exit."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        yield db
+    finally:
+        await db.close()
+
+
+def _error(message: str) -> None:
+    print(f"svodka: {message}", file=sys.stderr)
+
+
+async def ingest(settings: Settings, items: Sequence[str]) -> int:
+    from tqdm import tqdm
+
+    from bot.ingest.pipeline import ingest_paths_or_urls
+
+    async with open_database(settings) as db:
+        report = await ingest_paths_or_urls(
+            db, items, settings, echo=lambda line: tqdm.write(line, file=sys.stderr)
+        )
+    print(report)
+    return 0
+
+
+async def latest(settings: Settings, topic: str | None, limit: int) -> int:
+    from bot.storage import articles
+    from summarizer.topics import TOPICS, find_topic
+
+    slugs: tuple[str, ...] = ()
+    if topic:
+        found = find_topic(topic)
+        if found is None:
+            known = ", ".join(item.slug for item in TOPICS)
+            _error(f"unknown topic {topic!r}; topics: {known}")
+            return 2
+        slugs = (found.slug,)
+    async with open_database(settings) as db, db.read() as conn:
+        views = await articles.latest(conn, topics=slugs, limit=limit)
+    if not views:
+        print("(no articles yet: add some with `svodka ingest PATH`)")
+    zone = ZoneInfo(settings.timezone)
+    for view in views:
+        when = (view.published_at or view.ingested_at).astimezone(zone)
+        tags = " ".join(f"#{slug}" for slug in view.topics)
+        print(f"{when:%Y-%m-%d %H:%M}  {view.title}  {tags}".rstrip())
+        print(view.summary or view.lead)
+        origin = " · ".join(part for part in (view.source_name, view.url) if part)
+        print(f"{origin}\n" if origin else "")
+    return 0
+
+
+async def db_upgrade(settings: Settings) -> int:
+    async with open_database(settings):
+        print("database schema is up to date")
+    return 0
+
+
+async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
+    from bot.ingest.document import SourceError
+    from bot.ingest.fetch import check_destination
+    from bot.storage import sources
+
+    try:
+        await check_destination(url, settings)
+    except SourceError as error:
+        _error(str(error))
+        return 2
+    async with open_database(settings) as db, db.transaction() as conn:
+        feed = await sources.add_feed(
+            conn, url, poll_interval=interval or settings.feed_poll_interval
+        )
+    print(f"feed {feed.id}: {feed.url} (every {feed.poll_interval // 60} min)")
+    return 0
+
+
+async def feeds_remove(settings: Settings, feed: str) -> int:
+    from bot.storage import sources
+
+    async with open_database(settings) as db, db.transaction() as conn:
+        removed = await sources.remove_feed(conn, feed)
+    if not removed:
+        _error(f"no feed {feed!r}; see `svodka feeds list`")
+        return 1
+    print(f"removed {feed}")
+    return 0
+
+
+async def feeds_list(settings: Settings) -> int:
+    from bot.storage import sources
+
+    async with open_database(settings) as db, db.read() as conn:
+        feeds = await sources.list_feeds(conn)
+    if not feeds:
+        print("(no feeds: add one with `svodka feeds add URL`)")
+    for feed in feeds:
+        state = f"failing x{feed.failures}: {feed.last_error}" if feed.failures else "ok"
+        print(f"{feed.id:>4}  {feed.url}  every {feed.poll_interval // 60} min  {state}")
+    return 0

@@ -1,0 +1,95 @@
+"""Dedup keys: canonical URLs, a hash of the normalized text, and MinHash fingerprints whose
+LSH bands find near-duplicates (the same wire story with another headline or an edited
+paragraph) with one indexed query instead of a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from functools import cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from datasketch import MinHash
+
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "ysclid", "_openstat", "mc_cid", "mc_eid"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The URL without what varies between links to one page: tracking parameters (utm_*),
+    the fragment, trailing slashes, default ports, host case; remaining parameters sorted."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMS
+    )
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text's words, lowercased: case, punctuation and spacing do not change
+    it (and it stays fast for a 5 MB page)."""
+    words = _WORD.findall(text.lower().replace("ё", "е"))
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+NUM_PERM = 60
+SCHEME = "affine32"  # fixed, so that stored fingerprints stay comparable across versions
+BAND_ROWS = 3  # 20 bands of 3: a pair with Jaccard 0.5 becomes a candidate with p = 0.93
+SHINGLE = 3  # words per shingle
+MIN_SHINGLES = 8  # shorter texts are left to the exact hash
+SIMILARITY = 0.5  # estimated Jaccard of shingles from which two texts are one story
+
+
+@cache
+def _permutations() -> np.ndarray:
+    # The same seed for every fingerprint ever stored, so they stay comparable.
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+
+
+def fingerprint(lemmas: Sequence[str]) -> bytes | None:
+    """MinHash of the text's word 3-shingles; None when the text is too short to tell."""
+    shingles = {
+        " ".join(lemmas[start : start + SHINGLE]).encode()
+        for start in range(len(lemmas) - SHINGLE + 1)
+    }
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
+    minhash.update_batch(shingles)
+    return minhash.hashvalues.astype("<u4").tobytes()
+
+
+def bands(signature: bytes | None) -> tuple[int, ...]:
+    """LSH band keys of a fingerprint, as signed 64-bit integers (BIGINT on both backends)."""
+    if signature is None:
+        return ()
+    width = BAND_ROWS * 4
+    return tuple(
+        int.from_bytes(
+            hashlib.blake2b(
+                bytes([index]) + signature[start : start + width], digest_size=8
+            ).digest(),
+            "little",
+            signed=True,
+        )
+        for index, start in enumerate(range(0, len(signature), width))
+    )
+
+
+def similarity(first: bytes, second: bytes) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two fingerprints."""
+    if len(first) != len(second):
+        return 0.0
+    return float(np.mean(np.frombuffer(first, "<u4") == np.frombuffer(second, "<u4")))

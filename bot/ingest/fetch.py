@@ -1,0 +1,152 @@
+"""Fetching pages and feeds over HTTP with aiohttp: timeouts, a size cap, at most
+MAX_REDIRECTS redirects, conditional GET, charset detection, and no requests to private,
+loopback or link-local addresses unless `settings.allow_private_urls` (every redirect hop is
+checked too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from bot.config import Settings
+from bot.ingest.document import SourceError, decode, is_binary, meta_charset
+
+MAX_REDIRECTS = 5
+USER_AGENT = "Svodka/0.1 (news summaries bot; +https://github.com/svodka)"
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A fetched resource. `status` 304 means not modified: `body` is empty."""
+
+    url: str  # after redirects
+    status: int
+    body: bytes
+    content_type: str
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def text(self) -> str:
+        if is_binary(self.body):
+            raise SourceError(f"binary content ({self.content_type or 'unknown type'})")
+        return decode(self.body, self.charset or meta_charset(self.body))
+
+
+@asynccontextmanager
+async def open_session(settings: Settings) -> AsyncIterator[aiohttp.ClientSession]:
+    timeout = aiohttp.ClientTimeout(total=settings.fetch_timeout)
+    async with aiohttp.ClientSession(
+        timeout=timeout, headers={"User-Agent": USER_AGENT}
+    ) as session:
+        yield session
+
+
+async def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Response:
+    """GET `url`; SourceError with one line for every way it can fail."""
+    if session is None:
+        async with open_session(settings) as own:
+            return await fetch(url, settings, session=own, etag=etag, last_modified=last_modified)
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        return await _follow(session, url, settings, headers)
+    except TimeoutError:
+        raise SourceError(f"no answer within {settings.fetch_timeout:g} s") from None
+    except aiohttp.ClientError as error:
+        raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
+
+
+async def fetch_text(url: str, settings: Settings, **options) -> Response:
+    """A web page: like fetch, but only text types are accepted."""
+    response = await fetch(url, settings, **options)
+    if response.content_type and not response.content_type.startswith(PAGE_TYPES):
+        raise SourceError(f"not a web page ({response.content_type})")
+    return response
+
+
+async def _follow(
+    session: aiohttp.ClientSession, url: str, settings: Settings, headers: dict[str, str]
+) -> Response:
+    for _ in range(MAX_REDIRECTS + 1):
+        await check_destination(url, settings)
+        async with session.get(url, headers=headers, allow_redirects=False) as answer:
+            if answer.status in (301, 302, 303, 307, 308) and "Location" in answer.headers:
+                url = urljoin(url, answer.headers["Location"])
+                continue
+            if answer.status == 304:
+                return _response(url, answer, b"")
+            if answer.status >= 400:
+                raise SourceError(f"HTTP {answer.status} {answer.reason or ''}".strip())
+            return _response(url, answer, await _read_capped(answer, settings.fetch_max_bytes))
+    raise SourceError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _response(url: str, answer: aiohttp.ClientResponse, body: bytes) -> Response:
+    return Response(
+        url=url,
+        status=answer.status,
+        body=body,
+        content_type=answer.content_type if "Content-Type" in answer.headers else "",
+        charset=answer.charset,
+        etag=answer.headers.get("ETag"),
+        last_modified=answer.headers.get("Last-Modified"),
+    )
+
+
+async def _read_capped(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+    too_big = SourceError(f"larger than {limit / 2**20:g} MB")
+    if (answer.content_length or 0) > limit:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def check_destination(url: str, settings: Settings) -> None:
+    """Refuse URLs that are not http(s) or whose host resolves to a non-public address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourceError(f"not an http(s) URL: {url}")
+    if settings.allow_private_urls:
+        return
+    for address in await _addresses(parts.hostname, parts.port or 0):
+        if not address.is_global or address.is_multicast:
+            raise SourceError(f"refused: {parts.hostname} is a private or local address")
+
+
+async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise SourceError(f"unknown host {host}") from None
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

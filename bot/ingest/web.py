@@ -1,0 +1,23 @@
+"""Web pages: the main text of an HTML page, extracted with trafilatura."""
+
+from __future__ import annotations
+
+from bot.ingest.document import Document, SourceError, parse_datetime, plain_text
+
+
+def extract_html(page: str, url: str | None = None) -> Document:
+    """The article in an HTML page: title, main text, publication date."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(page, url=url, with_metadata=True)
+    if extracted is None or not (extracted.text or "").strip():
+        raise SourceError("no article text found in the page")
+    title = plain_text(extracted.title or "") or None
+    return Document(
+        text=extracted.text,
+        title=title,
+        url=url,
+        published=parse_datetime(extracted.date),
+        source_name=extracted.sitename or None,
+        categories=tuple(extracted.categories or ()),
+    )

@@ -1,0 +1,1 @@
+from bot.storage.testing import database  # noqa: F401
