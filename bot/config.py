@@ -36,6 +36,23 @@ class Settings(BaseSettings):
     feed_poll_interval: int = Field(default=900, ge=60)  # seconds between polls of a new feed
     feed_max_backoff: int = Field(default=6 * 3600, ge=60)  # longest wait after failed polls
 
+    # Delivery (bot/delivery/). Rates stay under Telegram's limits; lower them, never raise them.
+    delivery_rate: float = Field(default=30.0, gt=0)  # messages per second, whole bot
+    delivery_chat_rate: float = Field(default=1.0, gt=0)  # messages per second, one private chat
+    delivery_group_rate: float = Field(default=20.0, gt=0)  # per minute, one group or channel
+    delivery_concurrency: int = Field(default=4, ge=1)  # sendMessage calls in flight at once
+    delivery_max_attempts: int = Field(default=6, ge=1)  # server/network failures before "failed"
+    delivery_backoff: float = Field(default=2.0, gt=0)  # first retry delay, seconds; doubles
+    delivery_backoff_max: float = Field(default=600.0, gt=0)  # longest retry delay, seconds
+    delivery_timeout: float = Field(default=30.0, gt=0)  # one sendMessage request, seconds
+    delivery_lease: float = Field(default=120.0, gt=0)  # a claimed row is retried after this
+    delivery_poll: float = Field(default=1.0, gt=0)  # outbox check interval when idle, seconds
+    push_scan_interval: float = Field(default=3.0, gt=0)  # new-article check, seconds (<= 10)
+    push_max_age_hours: float = Field(default=24.0, gt=0)  # older articles are never pushed
+    digest_check_interval: float = Field(default=30.0, gt=0)  # due-digest check, seconds
+    digest_max_articles: int = Field(default=20, ge=1)  # newest matched articles in one digest
+    digest_summary_sentences: int = Field(default=2, ge=1)  # summary sentences per article
+
     @field_validator("admins", mode="before")
     @classmethod
     def _parse_admins(cls, value: object) -> object:

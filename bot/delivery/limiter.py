@@ -1,0 +1,72 @@
+"""Telegram's send limits, kept by construction: every message waits for its slot.
+
+Each limit is a minimum spacing between messages (no bursts), so no window of any length ever
+holds more than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
+per 1/chat_rate seconds, a group or channel one per 60/group_rate seconds. A message waits for
+all three at once, so a chat that is not ready never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    rate: float  # messages per second, the whole bot
+    chat_rate: float  # messages per second, one private chat
+    group_rate: float  # messages per minute, one group or channel
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(
+            settings.delivery_rate, settings.delivery_chat_rate, settings.delivery_group_rate
+        )
+
+
+class Limiter:
+    def __init__(self, limits: Limits, *, monotonic: Callable[[], float] = time.monotonic):
+        self._interval = 1 / limits.rate
+        self._chat_interval = 1 / limits.chat_rate
+        self._group_interval = 60 / limits.group_rate
+        self._now = monotonic
+        self._next_slot = 0.0  # the earliest time of the next global slot
+        self._paused_until = 0.0  # Telegram asked the whole bot to wait
+        self._chat_ready: dict[int, float] = {}  # chat id -> its next free time
+
+    async def acquire(self, chat_id: int, chat_kind: str) -> None:
+        """Wait until a message to the chat may go out now, and take that moment.
+
+        Slots are taken at the moment they are used, never reserved ahead: an event loop that
+        wakes late (a busy CPU) delays messages but cannot bunch them into a burst.
+        """
+        while True:
+            ready = max(self._chat_ready.get(chat_id, 0.0), self._paused_until, self._next_slot)
+            now = self._now()
+            if ready <= now:
+                self._next_slot = now + self._interval
+                self._chat_ready[chat_id] = now + self._spacing(chat_kind)
+                return
+            await asyncio.sleep(ready - now)
+
+    def pause_chat(self, chat_id: int, seconds: float) -> None:
+        """No message to the chat for `seconds` (Telegram's retry_after for it)."""
+        until = self._now() + seconds
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+
+    def pause_all(self, seconds: float) -> None:
+        """No message at all for `seconds` (the bot as a whole is over its limit)."""
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def forget_idle(self) -> None:
+        """Drop chats whose next slot is already free, so memory follows active chats only."""
+        now = self._now()
+        self._chat_ready = {chat: at for chat, at in self._chat_ready.items() if at > now}
+
+    def _spacing(self, chat_kind: str) -> float:
+        return self._group_interval if chat_kind in GROUP_KINDS else self._chat_interval

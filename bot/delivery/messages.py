@@ -1,0 +1,101 @@
+"""What an outbox row says: an article push is one message, a digest is its articles grouped
+by topic under a dated header, split into messages only between articles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, tzinfo
+from functools import cache
+
+from aiogram.utils.formatting import Bold, Text, as_line
+
+from bot import render, texts
+from bot.delivery.sender import Outgoing
+from bot.storage import articles, chats
+from bot.storage.articles import ArticleView
+from bot.storage.database import Database
+from bot.storage.deliveries import Delivery
+
+DIGEST_PREFIX = "digest:"
+
+
+def outgoing(content: Text, *, preview: bool = True) -> Outgoing:
+    text, entities = content.render()
+    return Outgoing(text, entities or None, preview)
+
+
+def digest_payload(article_ids: Sequence[int]) -> str:
+    return json.dumps(list(article_ids))
+
+
+def digest_messages(
+    views: Sequence[ArticleView],
+    tz: tzinfo,
+    period: date,
+    *,
+    topics: Sequence[str] = (),
+    summary_sentences: int = 2,
+) -> list[Text]:
+    """The digest for `period`: articles under their topic's name (the first of the chat's
+    `topics` the article has, else its main topic), topics in catalogue order."""
+    groups: dict[str, list[ArticleView]] = {}
+    for view in views:
+        groups.setdefault(_group_topic(view, topics), []).append(view)
+    parts: list[Text] = []
+    for slug in sorted(groups, key=_catalogue_order):
+        for index, view in enumerate(groups[slug]):
+            article = render.render_article(view, tz, summary_sentences=summary_sentences)
+            # The topic heading travels with its first article, so no message ends on one.
+            heading = as_line(Bold(render.topic_name(slug)))
+            parts.append(Text(heading, article) if index == 0 else article)
+    header = as_line(Bold(f"{texts.DIGEST_HEADER} · {period.strftime('%d.%m.%Y')}"))
+    return render.split_messages(parts, header=header)
+
+
+def _group_topic(view: ArticleView, chosen: Sequence[str]) -> str:
+    return next((slug for slug in view.topics if slug in chosen), None) or (
+        view.topics[0] if view.topics else ""
+    )
+
+
+def _catalogue_order(slug: str) -> int:
+    order = _catalogue()
+    return order.get(slug, len(order))
+
+
+@cache
+def _catalogue() -> dict[str, int]:
+    from summarizer.topics import TOPICS
+
+    return {topic.slug: index for index, topic in enumerate(TOPICS)}
+
+
+class Composer:
+    """Builds a row's messages from the archive at send time, in the chat's timezone."""
+
+    def __init__(self, db: Database, settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    async def __call__(self, row: Delivery) -> list[Outgoing]:
+        tz = render.zone(row.timezone, self.settings.timezone)
+        if row.item.startswith(DIGEST_PREFIX):
+            return await self._digest(row, tz)
+        async with self.db.read() as conn:
+            view = await articles.get(conn, row.article_id) if row.article_id else None
+        return [] if view is None else [outgoing(render.render_article(view, tz))]
+
+    async def _digest(self, row: Delivery, tz: tzinfo) -> list[Outgoing]:
+        period = date.fromisoformat(row.item.removeprefix(DIGEST_PREFIX))
+        async with self.db.read() as conn:
+            views = await articles.get_many(conn, json.loads(row.payload or "[]"))
+            subscriptions = await chats.list_subscriptions(conn, row.chat_id)
+        messages = digest_messages(
+            views,
+            tz,
+            period,
+            topics=[sub.value for sub in subscriptions if sub.kind == chats.TOPIC],
+            summary_sentences=self.settings.digest_summary_sentences,
+        )
+        return [outgoing(message, preview=False) for message in messages] if views else []

@@ -1,0 +1,61 @@
+"""Instant pushes: every new article goes to the active chats with instant mode on whose topics
+or keywords match it.
+
+New articles are found through the database, whoever stored them (the bot, the feed poller,
+`svodka ingest` in another process): the `markers` row PUSH_MARKER holds the last article id
+scanned, and advances in the same transaction that enqueues the pushes, so a crash repeats a
+scan at worst, and the outbox's unique (chat, item) makes that harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.delivery.outbox import article_item
+from bot.storage import articles
+from bot.storage import deliveries as queries
+from bot.storage.database import Database
+
+PUSH_MARKER = "instant_push_last_article"
+SCAN_BATCH = 200  # articles per transaction
+
+
+def keyword_matches(keywords: list[str], lemmas: frozenset[str]) -> list[str]:
+    """The keyword subscriptions (lemmas joined by " ") all of whose lemmas the article has."""
+    return [keyword for keyword in keywords if lemmas.issuperset(keyword.split())]
+
+
+async def scan_new_articles(db: Database, settings, now: datetime) -> int:
+    """Enqueue pushes for the articles stored since the last scan; how many rows were added.
+
+    On the very first scan nothing is pushed: the archive that was there before is not news.
+    """
+    oldest = now - timedelta(hours=settings.push_max_age_hours)
+    enqueued = 0
+    while True:
+        async with db.transaction() as conn:
+            marker = await queries.get_marker(conn, PUSH_MARKER)
+            if marker is None:
+                await queries.set_marker(
+                    conn, PUSH_MARKER, str(await queries.last_article_id(conn))
+                )
+                return 0
+            new = await articles.articles_after(conn, int(marker), SCAN_BATCH)
+            if not new:
+                return enqueued
+            keywords = await queries.instant_keywords(conn)
+            rows = []
+            for view in new:
+                if (view.published_at or view.ingested_at) < oldest:
+                    continue  # an old article imported now is archive, not news
+                lemmas = await articles.lemma_set(conn, view.id) if keywords else frozenset()
+                chats = await queries.instant_subscribers(
+                    conn, view.topics, keyword_matches(keywords, lemmas)
+                )
+                item = article_item(view.id)
+                rows += [{"chat_id": chat, "item": item, "article_id": view.id} for chat in chats]
+            await queries.enqueue(conn, rows, now)
+            await queries.set_marker(conn, PUSH_MARKER, str(new[-1].id))
+        enqueued += len(rows)
+        if len(new) < SCAN_BATCH:
+            return enqueued

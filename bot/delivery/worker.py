@@ -1,0 +1,169 @@
+"""The delivery worker: the push scanner, the digest scheduler and the sender, until `stop`.
+
+The sender claims due outbox rows in batches, queues them per chat (a chat's rows go in order,
+one at a time) and lets `delivery_concurrency` workers send them through the limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from itertools import groupby
+from operator import attrgetter
+
+from aiogram import Bot
+
+from bot.delivery.digests import enqueue_due_digests
+from bot.delivery.limiter import Limiter, Limits
+from bot.delivery.messages import Composer
+from bot.delivery.outbox import Clock, Outbox
+from bot.delivery.pushes import scan_new_articles
+from bot.delivery.sender import Sender
+from bot.storage import chats
+from bot.storage import deliveries as queries
+from bot.storage.database import Database
+from bot.storage.deliveries import Delivery
+from bot.storage.schema import utcnow
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the global rate at once
+BUSY_WAIT = 0.02  # seconds between checks while the claimed backlog is still large
+
+
+class StoredChats:
+    """Chat changes the sender makes, each in its own transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def deactivate(self, chat_id: int, reason: str) -> None:
+        async with self.db.transaction() as conn:
+            await chats.deactivate_chat(conn, chat_id, reason)
+            await queries.drop_pending(conn, chat_id, reason=reason)
+        log.info("chat %s deactivated: %s", chat_id, reason)
+
+    async def migrate(self, old_id: int, new_id: int) -> None:
+        async with self.db.transaction() as conn:
+            if await chats.get_chat(conn, new_id) is not None:
+                # Merging into a chat that exists: its rows would go with the old chat's row.
+                await queries.move_pending(conn, old_id, new_id)
+            await chats.migrate_chat(conn, old_id, new_id)
+        log.info("chat %s moved to %s", old_id, new_id)
+
+
+async def run_delivery(
+    db: Database, bot: Bot, settings, stop: asyncio.Event, *, clock: Clock = utcnow
+) -> None:
+    """Deliver pushes and digests until `stop` is set."""
+    outbox = Outbox(db, clock, lease=settings.delivery_lease)
+    limiter = Limiter(Limits.from_settings(settings))
+    sender = Sender(bot, outbox, limiter, StoredChats(db), Composer(db, settings), settings)
+
+    async def scan_pushes() -> None:
+        if await scan_new_articles(db, settings, clock()):
+            outbox.wake.set()
+
+    async def enqueue_digests() -> None:
+        if await enqueue_due_digests(db, settings, clock()):
+            outbox.wake.set()
+
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(_every(settings.push_scan_interval, stop, scan_pushes))
+        tasks.create_task(_every(settings.digest_check_interval, stop, enqueue_digests))
+        tasks.create_task(SendLoop(outbox, sender, limiter, settings).run(stop))
+
+
+async def _every(interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]]) -> None:
+    """Run `job` now and then every `interval` seconds; a failed run is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("delivery job %s failed; next try in %s s", job.__name__, interval)
+        await _wait(stop, interval)
+
+
+class SendLoop:
+    """Claims due rows in batches and hands them, grouped per chat, to the sending workers."""
+
+    def __init__(self, outbox: Outbox, sender: Sender, limiter: Limiter, settings) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.limiter = limiter
+        self.settings = settings
+        self.batch = max(
+            2 * settings.delivery_concurrency, round(settings.delivery_rate * CLAIM_SECONDS)
+        )
+        self.queue: asyncio.Queue[list[Delivery] | None] = asyncio.Queue()
+        self.held: set[int] = set()  # ids claimed by this process and not settled yet
+
+    async def run(self, stop: asyncio.Event) -> None:
+        workers = [
+            asyncio.create_task(self._work(stop)) for _ in range(self.settings.delivery_concurrency)
+        ]
+        try:
+            await self._feed(stop)
+        finally:
+            await self._shut_down(workers)
+
+    async def _feed(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            room = self.batch - len(self.held)
+            if room < self.batch // 2:
+                await _wait(stop, BUSY_WAIT)
+                continue
+            rows = await self.outbox.claim(room, exclude=self.held)
+            by_chat = sorted(rows, key=attrgetter("chat_id", "id"))
+            for _, chat_rows in groupby(by_chat, key=attrgetter("chat_id")):
+                chat_batch = list(chat_rows)
+                self.held.update(row.id for row in chat_batch)
+                self.queue.put_nowait(chat_batch)
+            if len(rows) < room:
+                self.limiter.forget_idle()
+                await _wait(stop, self.settings.delivery_poll, self.outbox.wake)
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        while (chat_batch := await self.queue.get()) is not None:
+            for row in chat_batch:
+                if stop.is_set():
+                    break  # left in `held`: released at shutdown
+                try:
+                    proceed = await self.sender.deliver(row)
+                except Exception:
+                    # The row stays claimed and comes back when its lease ends.
+                    log.exception("delivery %s to %s failed unexpectedly", row.item, row.chat_id)
+                    proceed = True
+                self.held.discard(row.id)
+                if not proceed:  # the chat's other rows were postponed or dropped in the database
+                    self.held.difference_update(row.id for row in chat_batch)
+                    break
+
+    async def _shut_down(self, workers: list[asyncio.Task]) -> None:
+        """Let messages in flight finish (up to one request timeout), give back the rest."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        for _ in workers:
+            self.queue.put_nowait(None)
+        _, stuck = await asyncio.wait(workers, timeout=self.settings.delivery_timeout)
+        for worker in stuck:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        if self.held:
+            await self.outbox.release(self.held)
+
+
+async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Sleep up to `seconds`, less if `stop` (or `wake`, which is then cleared) gets set."""
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    _, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in pending:
+        waiter.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*pending)
+    if wake is not None:
+        wake.clear()

@@ -1,0 +1,329 @@
+"""Outbox queries: one `deliveries` row per chat and item. The caller owns the transaction.
+
+A row is `pending` until Telegram confirms every message of it (`sent`), or it gives up
+(`failed`: the reason is in `last_error`), or the chat went away (`dropped`). A pending row is
+due at `next_attempt_at`; claiming it pushes that time forward by a lease, so a crashed worker's
+rows come back after the lease and two workers never hold the same row at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.chats import KEYWORD, TOPIC
+from bot.storage.dialect import insert_ignore
+from bot.storage.schema import article_topics, articles, chats, deliveries, markers, subscriptions
+
+PENDING, SENT, FAILED, DROPPED = "pending", "sent", "failed", "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A claimed outbox row with what sending it needs to know about its chat."""
+
+    id: int
+    chat_id: int
+    chat_kind: str
+    timezone: str | None
+    item: str
+    article_id: int | None
+    payload: str | None
+    attempts: int
+    parts_sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryError:
+    """A row that failed, was dropped, or is being retried, for /stats."""
+
+    chat_id: int
+    item: str
+    state: str
+    attempts: int
+    error: str
+
+
+async def enqueue(conn: AsyncConnection, rows: Sequence[dict], now: datetime) -> None:
+    """Add rows (chat_id, item, optional article_id and payload); existing (chat, item) pairs
+    are left as they are, so enqueueing twice is harmless."""
+    defaults = {"article_id": None, "payload": None}
+    await insert_ignore(
+        conn,
+        deliveries,
+        [{**defaults, **row, "next_attempt_at": now, "created_at": now} for row in rows],
+        keys=("chat_id", "item"),
+    )
+
+
+async def claim(
+    conn: AsyncConnection,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    exclude: Collection[int] = (),
+) -> list[Delivery]:
+    """Due pending rows of active chats, oldest first, leased until `now + lease`."""
+    query = (
+        select(
+            deliveries.c.id,
+            deliveries.c.chat_id,
+            chats.c.kind.label("chat_kind"),
+            chats.c.timezone,
+            deliveries.c.item,
+            deliveries.c.article_id,
+            deliveries.c.payload,
+            deliveries.c.attempts,
+            deliveries.c.parts_sent,
+        )
+        .join(chats, chats.c.id == deliveries.c.chat_id)
+        .where(
+            deliveries.c.state == PENDING,
+            deliveries.c.next_attempt_at <= now,
+            chats.c.active.is_(True),
+        )
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+        .with_for_update(of=deliveries, skip_locked=True)
+    )
+    if exclude:
+        query = query.where(deliveries.c.id.not_in(list(exclude)))
+    rows = [Delivery(**row._mapping) for row in await conn.execute(query)]
+    if rows:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_([row.id for row in rows]))
+            .values(next_attempt_at=now + lease)
+        )
+    return rows
+
+
+async def mark_sent(
+    conn: AsyncConnection, delivery_id: int, *, message_id: int, parts: int, now: datetime
+) -> None:
+    """Telegram confirmed the last of `parts` messages of the row."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(state=SENT, message_id=message_id, parts_sent=parts, sent_at=now)
+    )
+
+
+async def mark_progress(
+    conn: AsyncConnection, delivery_id: int, *, message_id: int, parts: int
+) -> None:
+    """Telegram confirmed `parts` messages of a multi-message row; the rest is still to go."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(message_id=message_id, parts_sent=parts)
+    )
+
+
+async def retry_at(
+    conn: AsyncConnection, delivery_id: int, at: datetime, *, error: str, count: bool
+) -> None:
+    """Try the row again at `at`; `count` adds the failure to its attempts."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(
+            next_attempt_at=at,
+            last_error=error,
+            attempts=deliveries.c.attempts + (1 if count else 0),
+        )
+    )
+
+
+async def mark_failed(conn: AsyncConnection, delivery_id: int, *, error: str) -> None:
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(state=FAILED, last_error=error, attempts=deliveries.c.attempts + 1)
+    )
+
+
+async def postpone_chat(conn: AsyncConnection, chat_id: int, until: datetime) -> None:
+    """Every pending row of the chat is due at `until` (Telegram asked to wait till then);
+    rows claimed by this worker included, so none waits for its lease instead."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.state == PENDING)
+        .values(next_attempt_at=until)
+    )
+
+
+async def drop_pending(conn: AsyncConnection, chat_id: int, *, reason: str) -> int:
+    """Give up every pending row of a chat that can no longer receive messages."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.state == PENDING)
+        .values(state=DROPPED, last_error=reason)
+    )
+    return result.rowcount
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    """Rows per state, for /stats."""
+    rows = await conn.execute(select(deliveries.c.state, func.count()).group_by(deliveries.c.state))
+    return {state: count for state, count in rows}
+
+
+async def last_errors(conn: AsyncConnection, *, limit: int = 5) -> list[DeliveryError]:
+    """The most recent rows with an error (failed, dropped or waiting to retry), for /stats."""
+    rows = await conn.execute(
+        select(
+            deliveries.c.chat_id,
+            deliveries.c.item,
+            deliveries.c.state,
+            deliveries.c.attempts,
+            deliveries.c.last_error.label("error"),
+        )
+        .where(deliveries.c.last_error.is_not(None), deliveries.c.state != SENT)
+        .order_by(deliveries.c.next_attempt_at.desc(), deliveries.c.id.desc())
+        .limit(limit)
+    )
+    return [DeliveryError(**row._mapping) for row in rows]
+
+
+async def release(conn: AsyncConnection, ids: Collection[int], now: datetime) -> None:
+    """Claimed rows that were not tried after all are due again now (a clean shutdown)."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == PENDING)
+        .values(next_attempt_at=now)
+    )
+
+
+async def move_pending(conn: AsyncConnection, old_chat_id: int, new_chat_id: int) -> None:
+    """Pending rows of a chat to another existing chat, except items it already has."""
+    taken = select(deliveries.c.item).where(deliveries.c.chat_id == new_chat_id)
+    await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.chat_id == old_chat_id,
+            deliveries.c.state == PENDING,
+            deliveries.c.item.not_in(taken.scalar_subquery()),
+        )
+        .values(chat_id=new_chat_id)
+    )
+
+
+# -- who gets what ----------------------------------------------------------------------------
+
+
+async def get_marker(conn: AsyncConnection, name: str) -> str | None:
+    return await conn.scalar(select(markers.c.value).where(markers.c.name == name))
+
+
+async def set_marker(conn: AsyncConnection, name: str, value: str) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(markers).values(name=name, value=value)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": statement.excluded.value}
+        )
+    )
+
+
+async def last_article_id(conn: AsyncConnection) -> int:
+    return await conn.scalar(select(func.coalesce(func.max(articles.c.id), 0)))
+
+
+async def instant_keywords(conn: AsyncConnection) -> list[str]:
+    """Distinct keyword subscriptions (lemmas joined by " ") of active chats with instant on."""
+    rows = await conn.scalars(
+        select(subscriptions.c.value)
+        .distinct()
+        .join(chats, chats.c.id == subscriptions.c.chat_id)
+        .where(subscriptions.c.kind == KEYWORD, chats.c.active.is_(True), chats.c.instant)
+    )
+    return list(rows)
+
+
+async def instant_subscribers(
+    conn: AsyncConnection, topic_slugs: Sequence[str], keywords: Sequence[str]
+) -> list[int]:
+    """Active chats with instant on subscribed to any of the topics or keywords."""
+    wanted = (subscriptions.c.kind == TOPIC) & subscriptions.c.value.in_(list(topic_slugs))
+    if keywords:
+        wanted |= (subscriptions.c.kind == KEYWORD) & subscriptions.c.value.in_(list(keywords))
+    rows = await conn.scalars(
+        select(subscriptions.c.chat_id)
+        .distinct()
+        .join(chats, chats.c.id == subscriptions.c.chat_id)
+        .where(wanted, chats.c.active.is_(True), chats.c.instant)
+        .order_by(subscriptions.c.chat_id)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChat:
+    id: int
+    timezone: str | None
+    digest_time: str
+    last_digest_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentArticle:
+    id: int
+    ingested_at: datetime
+    topics: frozenset[str]
+
+
+async def digest_chats(conn: AsyncConnection) -> list[DigestChat]:
+    """Active chats with a daily digest time."""
+    rows = await conn.execute(
+        select(chats.c.id, chats.c.timezone, chats.c.digest_time, chats.c.last_digest_at).where(
+            chats.c.active.is_(True), chats.c.digest_time.is_not(None)
+        )
+    )
+    return [DigestChat(*row) for row in rows]
+
+
+async def subscriptions_of(
+    conn: AsyncConnection, chat_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """(kind, value) subscriptions of each chat."""
+    rows = await conn.execute(
+        select(subscriptions.c.chat_id, subscriptions.c.kind, subscriptions.c.value).where(
+            subscriptions.c.chat_id.in_(list(chat_ids))
+        )
+    )
+    found: dict[int, list[tuple[str, str]]] = {}
+    for chat_id, kind, value in rows:
+        found.setdefault(chat_id, []).append((kind, value))
+    return found
+
+
+async def articles_between(
+    conn: AsyncConnection, since: datetime, until: datetime
+) -> list[RecentArticle]:
+    """Articles ingested in (since, until], oldest first, with their topics."""
+    rows = await conn.execute(
+        select(articles.c.id, articles.c.ingested_at, article_topics.c.topic)
+        .outerjoin(article_topics, article_topics.c.article_id == articles.c.id)
+        .where(articles.c.ingested_at > since, articles.c.ingested_at <= until)
+        .order_by(articles.c.ingested_at, articles.c.id)
+    )
+    found: dict[int, tuple[datetime, set[str]]] = {}
+    for article_id, ingested_at, topic in rows:
+        _, topics = found.setdefault(article_id, (ingested_at, set()))
+        if topic is not None:
+            topics.add(topic)
+    return [RecentArticle(id, at, frozenset(topics)) for id, (at, topics) in found.items()]
+
+
+async def stamp_digests(conn: AsyncConnection, chat_ids: Sequence[int], now: datetime) -> None:
+    """The chats' digests are done up to `now`: the next ones start from there."""
+    await conn.execute(
+        update(chats).where(chats.c.id.in_(list(chat_ids))).values(last_digest_at=now)
+    )
