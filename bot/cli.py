@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +27,20 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--methods", nargs="+", help="methods to compare (default: all)")
     evaluate.add_argument("--sentences", type=int, default=3, help="sentences per summary")
     evaluate.set_defaults(handler=_cmd_evaluate)
+
+    topics = sub.add_parser("evaluate-topics", help="topic classification on labeled CSV files")
+    topics.add_argument("paths", nargs="+", metavar="PATH", help="CSV with a rubric or category")
+    topics.add_argument(
+        "--with-categories",
+        action="store_true",
+        help="also score the feed-category path (the label is passed as the category)",
+    )
+    topics.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="also retrain and score per fold (honest figures on the training files)",
+    )
+    topics.set_defaults(handler=_cmd_evaluate_topics)
 
     _add_archive_commands(sub)
     return parser
@@ -121,6 +136,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     with bar:
         results = evaluate(pairs, methods, sentences=args.sentences, progress=progress)
     print(format_table(results))
+    return 0
+
+
+def _cmd_evaluate_topics(args: argparse.Namespace) -> int:
+    from summarizer.topic_evaluation import evaluate_files
+
+    try:
+        report = evaluate_files(
+            args.paths, with_categories=args.with_categories, cross_validate=args.cross_validate
+        )
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        print(f"svodka: {error}", file=sys.stderr)
+        return 2
+    print(report)
     return 0
 
 

@@ -1,0 +1,214 @@
+"""Topics of news articles: the taxonomy, site rubrics mapped onto it, and the text classifier.
+
+`classify` scores every topic with a linear model over TF-IDF of lemmas (trained on labeled news
+by `summarizer.topic_training`, shipped as `data/topic_model.npz`) plus two priors: the keyword
+lexicon of `data/topics.csv` and the feed's own categories mapped through `data/rubrics.csv`.
+The scores go through a softmax; the topics whose probability clears the model's threshold are
+returned, best first. Only numpy is needed at runtime.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from summarizer.text import lemmas
+
+# Topic cues sit at the top of a news article; the cut keeps a 5 MB page as fast as a short one.
+MAX_TEXT_CHARS = 4000
+MAX_TOPICS = 3
+MODEL_FILE = "topic_model.npz"
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    name: str
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("summarizer").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+TOPICS: tuple[Topic, ...] = tuple(
+    Topic(row["slug"], row["name"]) for row in _data_rows("topics.csv")
+)
+
+
+@cache
+def keywords() -> dict[str, frozenset[str]]:
+    """Keyword lemmas of each topic, from the taxonomy file."""
+    return {row["slug"]: frozenset(row["keywords"].split()) for row in _data_rows("topics.csv")}
+
+
+def _rubric_key(name: str) -> str:
+    return " ".join(name.replace("ё", "е").replace("Ё", "Е").casefold().split())
+
+
+@cache
+def _rubrics() -> dict[str, str]:
+    return {_rubric_key(row["rubric"]): row["slug"] for row in _data_rows("rubrics.csv")}
+
+
+def topic_for_category(name: str) -> str | None:
+    """Our topic for a site's rubric or feed category ("Деньги и власть" -> "economy")."""
+    return _rubrics().get(_rubric_key(name))
+
+
+@cache
+def _topic_index() -> dict[str, Topic]:
+    index = {}
+    for topic in TOPICS:
+        index[topic.slug] = topic
+        index[_rubric_key(topic.name)] = topic
+        index[" ".join(lemmas(topic.name))] = topic
+    return index
+
+
+def find_topic(query: str) -> Topic | None:
+    """The topic named by a slug or a Russian name in any case and form ("экономике")."""
+    index = _topic_index()
+    return index.get(_rubric_key(query)) or index.get(" ".join(lemmas(query)))
+
+
+def features(text: str, title: str = "") -> list[str]:
+    """Lemmas the classifier sees: the title twice (it names the topic), then the text's start."""
+    title_lemmas = _content_lemmas(title)
+    return title_lemmas + title_lemmas + _content_lemmas(text[:MAX_TEXT_CHARS])
+
+
+def _content_lemmas(text: str) -> list[str]:
+    return [word for word in lemmas(text) if len(word) > 1 and not word.isdigit()]
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A softmax over linear scores of TF-IDF features plus keyword and category priors."""
+
+    topics: tuple[str, ...]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # (V,)
+    weights: np.ndarray  # (V, K)
+    bias: np.ndarray  # (K,)
+    lexicon_weight: float
+    category_weight: float
+    threshold: float
+
+    @classmethod
+    def lexicon_only(cls, *, lexicon_weight: float = 2.0, threshold: float = 0.2) -> TopicModel:
+        """The baseline: keyword counts alone (weight and threshold tuned on the dev files)."""
+        topics = tuple(topic.slug for topic in TOPICS)
+        return cls(
+            topics=topics,
+            vocabulary={},
+            idf=np.zeros(0),
+            weights=np.zeros((0, len(topics))),
+            bias=np.zeros(len(topics)),
+            lexicon_weight=lexicon_weight,
+            category_weight=4.0,
+            threshold=threshold,
+        )
+
+    def probabilities(
+        self, text: str, *, title: str = "", categories: Iterable[str] = ()
+    ) -> dict[str, float]:
+        """Probability of each topic; empty when nothing in the input speaks of any topic."""
+        tokens = features(text, title)
+        logits = self._text_logits(tokens) + self.lexicon_weight * self._lexicon(tokens)
+        category_topics = {topic_for_category(category) for category in categories}
+        category_hits = np.array([slug in category_topics for slug in self.topics], dtype=float)
+        if not logits.any() and not category_hits.any():
+            return {}
+        logits += self.category_weight * category_hits
+        exp = np.exp(logits - logits.max())
+        return dict(zip(self.topics, (exp / exp.sum()).tolist(), strict=True))
+
+    def classify(self, text: str, *, title: str = "", categories: Iterable[str] = ()) -> list[str]:
+        """The best topic and any others above the threshold, best first, at most three."""
+        ranked = sorted(
+            self.probabilities(text, title=title, categories=categories).items(),
+            key=lambda item: -item[1],
+        )
+        return [
+            slug
+            for rank, (slug, p) in enumerate(ranked[:MAX_TOPICS])
+            if rank == 0 or p >= self.threshold
+        ]
+
+    def _text_logits(self, tokens: list[str]) -> np.ndarray:
+        counts = Counter(token for token in tokens if token in self.vocabulary)
+        if not counts:
+            return np.zeros(len(self.topics))
+        rows = np.fromiter((self.vocabulary[token] for token in counts), dtype=np.int64)
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))
+        values = tf * self.idf[rows]
+        values /= np.linalg.norm(values)
+        return values @ self.weights[rows] + self.bias
+
+    def _lexicon(self, tokens: list[str]) -> np.ndarray:
+        lexicon = keywords()
+        hits = [sum(token in lexicon[slug] for token in tokens) for slug in self.topics]
+        return np.log1p(np.array(hits, dtype=float))
+
+    def save(self, path: str) -> None:
+        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        np.savez_compressed(
+            path,
+            topics=np.array(self.topics),
+            vocabulary=np.array(vocabulary),
+            idf=self.idf.astype(np.float32),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            priors=np.array([self.lexicon_weight, self.category_weight, self.threshold]),
+        )
+
+    @classmethod
+    def load(cls, file) -> TopicModel:
+        with np.load(file, allow_pickle=False) as data:
+            lexicon_weight, category_weight, threshold = data["priors"].tolist()
+            return cls(
+                topics=tuple(data["topics"].tolist()),
+                vocabulary={word: row for row, word in enumerate(data["vocabulary"].tolist())},
+                idf=data["idf"].astype(float),
+                weights=data["weights"].astype(float),
+                bias=data["bias"].astype(float),
+                lexicon_weight=lexicon_weight,
+                category_weight=category_weight,
+                threshold=threshold,
+            )
+
+
+@cache
+def default_model() -> TopicModel:
+    """The shipped model, loaded once."""
+    with resources.files("summarizer").joinpath("data", MODEL_FILE).open("rb") as file:
+        return TopicModel.load(file)
+
+
+def classify(text: str, *, title: str = "", categories: Iterable[str] = ()) -> list[str]:
+    """Topic slugs of an article, best first, at most three (`[]` for text with no topic cues).
+
+    `categories` are the source's own rubrics or feed categories, used together with the text.
+    """
+    return default_model().classify(text, title=title, categories=categories)
+
+
+__all__ = [
+    "TOPICS",
+    "Topic",
+    "TopicModel",
+    "classify",
+    "default_model",
+    "features",
+    "find_topic",
+    "keywords",
+    "topic_for_category",
+]
