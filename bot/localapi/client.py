@@ -6,7 +6,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.localapi.objects import DEFAULT_TOKEN
 
-def make_bot(base_url: str, token: str = "123456:TEST") -> Bot:
+
+def make_bot(base_url: str, token: str = DEFAULT_TOKEN) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -41,6 +41,8 @@ def user(
 
 
 DEFAULT_USER = user(1001, "Анна", username="anna")
+DEFAULT_TOKEN = "123456:TEST"
+BOT_ID = 123456  # the id in DEFAULT_TOKEN: Telegram's bot id is the token's first part
 
 
 def private_chat(of: JSON) -> JSON:

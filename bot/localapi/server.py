@@ -17,8 +17,10 @@ from aiohttp import web
 from bot.localapi.faults import ApiError, Fault, FaultRule
 from bot.localapi.limits import RateLimiter, RateLimits
 from bot.localapi.objects import (
+    BOT_ID,
     DEFAULT_USER,
     JSON,
+    chat_member,
     command_entities,
     forward_origin,
     private_chat,
@@ -48,6 +50,8 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+# Update types delivered only when allowed_updates names them.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
@@ -106,6 +110,8 @@ class LocalBotAPI:
         self.bot_name = bot_name
         self.bot_username = bot_username
         self._updates: list[_Queued] = []
+        self._allowed_updates: frozenset[str] = frozenset()
+        self.discarded: list[JSON] = []  # updates of types the bot did not ask for
         self._next_update_id = 1
         self._update_arrived = asyncio.Event()
         self._poll_generation = 0
@@ -199,9 +205,10 @@ class LocalBotAPI:
                 await self._recorded.wait_for(lambda: len(found()) >= count)
         except TimeoutError:
             seen = ", ".join(f"{call.method}({call.status})" for call in self.calls[-20:])
+            discarded = f"; updates not in allowed_updates: {self.discarded}" * bool(self.discarded)
             raise TimeoutError(
                 f"{len(found())} of {count} expected calls after {timeout} s; "
-                f"last calls: {seen or 'none'}"
+                f"last calls: {seen or 'none'}{discarded}"
             ) from None
         return found()
 
@@ -289,6 +296,32 @@ class LocalBotAPI:
             "data": data,
         }
         return self.inject({"callback_query": query})
+
+    def inject_my_chat_member(
+        self,
+        chat: JSON,
+        status: str = "administrator",
+        *,
+        by: JSON = DEFAULT_USER,
+        bot_id: int = BOT_ID,
+        **rights: bool,
+    ) -> JSON:
+        """`by` adds the bot to `chat` (or changes its rights, or removes it with "left"):
+        the my_chat_member update, and getChatMember answers the same from now on."""
+        self.state.add_user(by)
+        self.state.add_chat(chat)
+        bot = self._bot_user(bot_id)
+        old = self.state.members.get((chat["id"], bot_id), chat_member(bot, "left"))
+        new = chat_member(bot, status, **rights)
+        self.state.members[chat["id"], bot_id] = new
+        change = {
+            "chat": chat,
+            "from": by,
+            "date": int(time.time()),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        return self.inject({"my_chat_member": change})
 
     def pending_updates(self) -> list[JSON]:
         """Updates not yet confirmed by a getUpdates offset."""
@@ -398,6 +431,8 @@ class LocalBotAPI:
     # --- methods served here, not from the state -------------------------------------------
 
     async def _get_updates(self, params: JSON, bot: JSON) -> list[JSON]:
+        if "allowed_updates" in params:  # if absent, Telegram keeps the previous setting
+            self._allowed_updates = frozenset(params["allowed_updates"] or ())
         if (offset := params.get("offset")) is not None:
             self._confirm(offset)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
@@ -406,16 +441,30 @@ class LocalBotAPI:
         self._poll_generation += 1
         generation = self._poll_generation
         self._update_arrived.set()  # an older long poll ends with 409, as on Telegram
-        while not self._updates and not self._closing and loop.time() < deadline:
+        while not self._deliverable() and not self._closing and loop.time() < deadline:
             self._update_arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_arrived.wait(), deadline - loop.time())
             if generation != self._poll_generation:
                 raise ApiError(409, CONFLICT)
-        batch = self._updates[:limit]
+        batch = self._deliverable()[:limit]
         for queued in batch:
             queued.delivered = True
         return [queued.update for queued in batch]
+
+    def _deliverable(self) -> list[_Queued]:
+        """The queue without updates of types the bot did not ask for: Telegram drops those."""
+        wanted = [queued for queued in self._updates if self._wanted(queued.update)]
+        if len(wanted) < len(self._updates):
+            self.discarded += [q.update for q in self._updates if not self._wanted(q.update)]
+            self._updates = wanted
+        return wanted
+
+    def _wanted(self, update: JSON) -> bool:
+        kind = next(key for key in update if key != "update_id")
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in OPT_IN_UPDATES
 
     def _confirm(self, offset: int) -> None:
         """Forget delivered updates below `offset`. An update injected after delivery of the

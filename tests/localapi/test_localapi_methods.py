@@ -136,3 +136,30 @@ async def test_a_second_long_poll_ends_the_first_with_a_conflict(
 
 async def test_close_and_log_out_answer_true(bot: Bot) -> None:
     assert await bot.close() and await bot.log_out()
+
+
+async def test_only_allowed_update_types_are_delivered(bot_api: LocalBotAPI, bot: Bot) -> None:
+    sent = await bot.send_message(DEFAULT_USER["id"], "кнопка", reply_markup=KEYBOARD)
+    bot_api.inject_message("текст")
+    bot_api.inject_callback(bot_api.sent_messages()[0])
+
+    updates = await bot.get_updates(allowed_updates=["callback_query"])
+    assert [u.callback_query.message.message_id for u in updates] == [sent.message_id]
+    assert [update["message"]["text"] for update in bot_api.discarded] == ["текст"]
+    bot_api.inject_message("ещё текст")
+    later = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert later == []  # the setting stays until changed
+
+
+async def test_adding_the_bot_to_a_channel(bot_api: LocalBotAPI, bot: Bot) -> None:
+    bot_api.inject_my_chat_member(CHANNEL, "administrator", can_post_messages=True)
+
+    (update,) = await bot.get_updates()
+    change = update.my_chat_member
+    assert change.chat.id == CHANNEL["id"] and change.from_user.id == DEFAULT_USER["id"]
+    assert (change.old_chat_member.status, change.new_chat_member.status) == (
+        "left",
+        "administrator",
+    )
+    me = await bot.get_chat_member(CHANNEL["id"], bot.id)
+    assert me.status == "administrator" and me.can_post_messages
