@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import razdel
 
@@ -35,12 +36,28 @@ def _analyzer():
     return pymorphy3.MorphAnalyzer()
 
 
+class Analysis(NamedTuple):
+    lemma: str
+    pos: str  # OpenCorpora part of speech ("NOUN", "VERB", ...); "" for non-Cyrillic words
+    proper: bool  # a name, surname, place, organization or abbreviation
+
+
+_PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Abbr")
+
+
 @lru_cache(maxsize=200_000)
+def analyze(word: str) -> Analysis:
+    """pymorphy3's most likely analysis of one lowercased word; non-Cyrillic words as is."""
+    if not any("а" <= char <= "я" or char == "ё" for char in word):
+        return Analysis(word, "", False)
+    parse = _analyzer().parse(word)[0]
+    proper = any(grammeme in parse.tag for grammeme in _PROPER)
+    return Analysis(parse.normal_form.replace("ё", "е"), parse.tag.POS or "", proper)
+
+
 def lemma(word: str) -> str:
     """Normal form of one lowercased word ("туризма" -> "туризм"); non-Cyrillic words as is."""
-    if not any("а" <= char <= "я" or char == "ё" for char in word):
-        return word
-    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+    return analyze(word).lemma
 
 
 def lemmas(text: str) -> list[str]:

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-
-from summarizer import text as nlp
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """Candidate sentences of one article, in order, with the article's title (may be empty)."""
 
     sentences: tuple[str, ...]
     title: str = ""
-
-    @cached_property
-    def lemmas(self) -> tuple[tuple[str, ...], ...]:
-        """Content lemmas (stop words dropped) of each sentence."""
-        return tuple(tuple(nlp.content_lemmas(sentence)) for sentence in self.sentences)
 
 
 Method = Callable[[Document, int], Sequence[int]]
