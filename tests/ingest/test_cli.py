@@ -1,0 +1,76 @@
+"""`svodka ingest | latest | db upgrade | feeds` from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+SEEDS = Path(__file__).parents[2] / "seeds"
+SEED_COUNT = len(list(SEEDS.glob("*.txt")))
+
+
+@pytest.fixture(autouse=True)
+def database_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("SVODKA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_twice_then_latest(capsys):
+    assert run(capsys, "ingest", str(SEEDS))[:2] == (
+        0,
+        f"added {SEED_COUNT}, merged 0, skipped 0 (0 duplicates, 0 rejected)\n",
+    )
+    assert run(capsys, "ingest", str(SEEDS))[:2] == (
+        0,
+        f"added 0, merged 0, skipped {SEED_COUNT} ({SEED_COUNT} duplicates, 0 rejected)\n",
+    )
+    code, out, _ = run(capsys, "latest", "-n", "2")
+    assert code == 0
+    assert len([line for line in out.splitlines() if "#" in line]) == 2
+
+
+def test_latest_by_topic_and_an_unknown_topic(capsys):
+    run(capsys, "ingest", str(SEEDS / "000_b548b0995df282f2.txt"))
+    code, out, _ = run(capsys, "latest", "--topic", "экономика")
+    assert code == 0
+    assert "Алматы необходимо развивать креативную экономику, считает Токаев" in out
+    assert "Фото" not in out and "3658" not in out
+    code, _, err = run(capsys, "latest", "--topic", "погода")
+    assert code == 2
+    assert err.startswith("svodka: unknown topic 'погода'; topics: politics, ")
+
+
+def test_empty_archive_and_db_upgrade(capsys):
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database schema is up to date\n")
+    assert run(capsys, "latest")[:2] == (
+        0,
+        "(no articles yet: add some with `svodka ingest PATH`)\n",
+    )
+
+
+def test_feeds_add_list_remove(capsys, monkeypatch):
+    monkeypatch.setenv("SVODKA_ALLOW_PRIVATE_URLS", "true")
+    url = "http://127.0.0.1:9/rss.xml"
+    assert run(capsys, "feeds", "add", url, "--every", "30")[:2] == (
+        0,
+        f"feed 1: {url} (every 30 min)\n",
+    )
+    assert url in run(capsys, "feeds", "list")[1]
+    assert run(capsys, "feeds", "remove", "1")[:2] == (0, "removed 1\n")
+    assert run(capsys, "feeds", "remove", url)[0] == 1
+    assert run(capsys, "feeds", "list")[1] == "(no feeds: add one with `svodka feeds add URL`)\n"
+
+
+def test_feeds_add_refuses_a_private_address(capsys, monkeypatch):
+    monkeypatch.setenv("SVODKA_ALLOW_PRIVATE_URLS", "false")
+    code, _, err = run(capsys, "feeds", "add", "http://127.0.0.1/rss")
+    assert code == 2
+    assert err == "svodka: refused: 127.0.0.1 is a private or local address\n"

@@ -1,0 +1,237 @@
+"""RSS and Atom feeds from a local server: entries, categories, teasers, conditional GET,
+failures with backoff, and the background poller."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from email.utils import format_datetime
+
+import pytest
+from aiohttp import web
+
+from bot.ingest.feeds import parse_feed, poll_feed
+from bot.ingest.fetch import open_session
+from bot.ingest.poller import poll_feeds_forever
+from bot.storage import articles, sources
+from bot.storage.schema import article_sources, utcnow
+
+PARAGRAPHS = [
+    "Сборная Заречного по хоккею выиграла финал областного первенства со счётом 4:2.",
+    "Решающую шайбу за три минуты до конца матча забросил капитан команды Илья Смирнов.",
+    "Болельщики заполнили ледовую арену до отказа, билеты были распроданы за неделю.",
+    "Тренер назвал победу заслуженной и поблагодарил игроков за характер.",
+    "Теперь команда представит область на всероссийском турнире в марте.",
+]
+OTHER = [
+    "В городской библиотеке открылась выставка берестяных грамот из раскопок прошлого лета.",
+    "Посетители увидят двадцать находок, среди которых письмо купца к жене и список покупок.",
+    "Археологи рассказали, что грамоты пролежали в земле около восьмисот лет.",
+    "Выставка продлится до конца года, вход свободный для школьников и студентов.",
+    "Организаторы обещают проводить экскурсии по выходным.",
+]
+
+
+def rss(items: list[dict], *, encoding: str = "utf-8") -> bytes:
+    def item(entry: dict) -> str:
+        tags = "".join(f"<category>{name}</category>" for name in entry.get("categories", ()))
+        date = format_datetime(entry["published"]) if "published" in entry else ""
+        return (
+            f"<item><title>{entry['title']}</title><link>{entry['link']}</link>"
+            f"<description><![CDATA[{entry['html']}]]></description>{tags}"
+            + (f"<pubDate>{date}</pubDate>" if date else "")
+            + "</item>"
+        )
+
+    document = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        "<title>Вести Заречного</title><link>http://example/</link>"
+        + "".join(item(entry) for entry in items)
+        + "</channel></rss>"
+    )
+    return document.encode(encoding)
+
+
+def html(paragraphs: list[str]) -> str:
+    return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+
+
+async def add_feed(database, url: str):
+    async with database.transaction() as conn:
+        return await sources.add_feed(conn, url, poll_interval=600)
+
+
+async def get_feed(database, feed_id: int):
+    async with database.read() as conn:
+        return await sources.get_feed(conn, feed_id)
+
+
+async def poll(database, feed, settings):
+    async with open_session(settings) as session:
+        return await poll_feed(database, feed, settings, session=session)
+
+
+async def test_a_feed_in_windows_1251_with_categories(database, site, settings):
+    now = utcnow().replace(microsecond=0)
+    body = rss(
+        [
+            {
+                "title": "Выставка &lt;b&gt;берестяных&lt;/b&gt; грамот",
+                "link": site.url("/culture/2"),
+                "html": html(OTHER),
+                "categories": ["Культура"],
+                "published": now,
+            },
+            {
+                "title": "Хоккеисты выиграли финал",
+                "link": site.url("/sport/1"),
+                "html": html(PARAGRAPHS),
+                "categories": ["Спорт"],
+                "published": now - timedelta(hours=1),
+            },
+        ],
+        encoding="windows-1251",
+    )
+    feed = await add_feed(database, site.serve("/rss", body, content_type="application/rss+xml"))
+    report = await poll(database, feed, settings)
+    assert (report.added, report.problems) == (2, [])
+    async with database.read() as conn:
+        culture, sport = await articles.latest(conn, limit=2)  # oldest entry ingested first
+        categories = await conn.scalars(
+            article_sources.select().with_only_columns(article_sources.c.categories)
+        )
+        assert sorted(categories) == ["Культура", "Спорт"]
+    assert (sport.title, culture.title) == (
+        "Хоккеисты выиграли финал",
+        "Выставка берестяных грамот",
+    )
+    assert sport.topics[0] == "sport" and culture.topics[0] == "culture"
+    assert sport.source_name == "Вести Заречного"
+    assert sport.published_at == now - timedelta(hours=1)
+    state = await get_feed(database, feed.id)
+    assert (state.failures, state.title) == (0, "Вести Заречного")
+    assert state.next_poll_at == state.last_polled_at + timedelta(seconds=600)
+
+
+async def test_conditional_get_and_no_second_analysis(database, site, settings):
+    body = rss([{"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)}])
+
+    async def conditional(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304)
+        return web.Response(
+            body=body,
+            headers={"ETag": '"v1"', "Last-Modified": "Wed, 01 May 2024 10:00:00 GMT"},
+            content_type="application/rss+xml",
+        )
+
+    feed = await add_feed(database, site.route("/rss", conditional))
+    assert (await poll(database, feed, settings)).added == 1
+    feed = await get_feed(database, feed.id)
+    assert (feed.etag, feed.last_modified) == ('"v1"', "Wed, 01 May 2024 10:00:00 GMT")
+    second = await poll(database, feed, settings)
+    assert (second.added, second.duplicate) == (0, 0)
+    request = site.hits("/rss")[-1]
+    assert request.headers["If-None-Match"] == '"v1"'
+    assert request.headers["If-Modified-Since"] == "Wed, 01 May 2024 10:00:00 GMT"
+    assert (await get_feed(database, feed.id)).failures == 0
+
+
+async def test_a_teaser_is_completed_from_its_link(database, site, settings):
+    article_page = (
+        "<html><head><title>Хоккей</title></head><body><article><h1>Хоккеисты выиграли</h1>"
+        + html(PARAGRAPHS)
+        + "</article></body></html>"
+    )
+    link = site.serve("/sport/1", article_page)
+    teaser = (
+        "В городской библиотеке открылась выставка берестяных грамот из раскопок прошлого лета."
+    )
+    body = rss(
+        [
+            {"title": "Хоккеисты выиграли", "link": link, "html": "Финал за нами. Подробности."},
+            {"title": "Выставка", "link": site.url("/culture/404"), "html": teaser},
+            {"title": "Грамоты", "link": site.url("/culture/full"), "html": html(OTHER * 2)},
+        ]
+    )
+    feed = await add_feed(database, site.serve("/rss", body, content_type="application/rss+xml"))
+    report = await poll(database, feed, settings)
+    assert (report.added, report.rejected) == (3, 0)
+    async with database.read() as conn:
+        [hockey] = await articles.search(conn, "капитан шайба")
+    assert "Решающую шайбу" in hockey.summary
+    assert len(site.hits("/culture/404")) == 1  # fetch failed: the teaser is kept
+    assert site.hits("/culture/full") == []  # a full entry needs no fetch
+
+
+@pytest.mark.parametrize(
+    ("serve", "message"),
+    [
+        ({"body": "<html><body>Это не лента</body></html>"}, "not an RSS or Atom feed"),
+        ({"body": b"\x00\x01binary", "content_type": "application/octet-stream"}, "not an RSS"),
+        ({"body": "oops", "status": 500}, "HTTP 500 Internal Server Error"),
+        ({"body": "gone", "status": 404}, "HTTP 404 Not Found"),
+    ],
+)
+async def test_failing_feeds_back_off(database, site, settings, serve, message):
+    feed = await add_feed(database, site.serve("/rss", **serve))
+    report = await poll(database, feed, settings)
+    assert report.added == 0
+    [problem] = report.problems
+    assert problem.removeprefix(f"{feed.url}: ").startswith(message)
+    failed = await get_feed(database, feed.id)
+    assert failed.failures == 1 and failed.last_error.startswith(message)
+    assert failed.next_poll_at == failed.last_polled_at + timedelta(seconds=1200)
+    await poll(database, failed, settings)
+    again = await get_feed(database, feed.id)
+    assert again.failures == 2
+    assert again.next_poll_at == again.last_polled_at + timedelta(seconds=2400)
+
+
+async def test_a_feed_that_times_out(database, site, settings):
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.Response(text="late")
+
+    feed = await add_feed(database, site.route("/rss", slow))
+    report = await poll(database, feed, settings)
+    assert report.problems == [f"{feed.url}: no answer within 1 s"]
+    assert (await get_feed(database, feed.id)).failures == 1
+
+
+def test_backoff_doubles_up_to_the_limit():
+    waits = [sources.backoff(failures, 900, 6 * 3600) for failures in range(6)]
+    assert waits == [900, 1800, 3600, 7200, 14400, 21600]
+
+
+def test_atom_with_full_content():
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Атом</title><entry><title>Хоккей</title><link href='http://x/1'/>"
+        "<updated>2024-05-01T10:00:00Z</updated><summary>Коротко.</summary>"
+        f"<content type='html'>{html(PARAGRAPHS + OTHER).replace('<', '&lt;')}</content>"
+        "<category term='Спорт'/></entry></feed>"
+    ).encode()
+    parsed = parse_feed(atom)
+    [entry] = parsed.entries
+    assert parsed.title == "Атом"
+    assert not entry.teaser
+    assert entry.document.text.splitlines() == PARAGRAPHS + OTHER
+    assert entry.document.categories == ("Спорт",)
+    assert entry.document.published.isoformat() == "2024-05-01T10:00:00+00:00"
+
+
+async def test_the_poller_runs_until_stopped(database, site, settings):
+    body = rss([{"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)}])
+    await add_feed(database, site.serve("/rss", body, content_type="application/rss+xml"))
+    stop = asyncio.Event()
+    poller = asyncio.create_task(poll_feeds_forever(database, settings, stop))
+    for _ in range(100):
+        async with database.read() as conn:
+            if await articles.count(conn):
+                break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(poller, timeout=5)
+    async with database.read() as conn:
+        assert await articles.count(conn) == 1
