@@ -32,6 +32,29 @@ Service = Callable[[Database, Bot, Settings, asyncio.Event], Coroutine[Any, Any,
 SERVICE_STOP_TIMEOUT = 10.0
 
 
+class RedactSecrets(logging.Filter):
+    """Replaces secrets (the bot token) in every log record, whoever logs them."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, ()
+        return True
+
+
+def configure_logging(*, secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
 def build_bot(token: str, settings: Settings) -> Bot:
     """A Bot talking to SVODKA_TELEGRAM_API (Telegram's own, or any server speaking its API)."""
     session = AiohttpSession()
@@ -69,16 +92,16 @@ def _include(dp: Dispatcher, feature_routers: list[Router]) -> None:
 
 
 def default_services() -> list[Service]:
-    return [_poll_feeds, _deliver]
+    return [poll_feeds, deliver]
 
 
-async def _poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+async def poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
     from bot.ingest.poller import poll_feeds_forever
 
     await poll_feeds_forever(db, settings, stop)
 
 
-async def _deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+async def deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
     from bot.delivery import run_delivery
 
     await run_delivery(db, bot, settings, stop)

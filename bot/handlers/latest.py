@@ -81,7 +81,9 @@ async def show_latest(
         else:
             await message.answer(texts.LATEST_EMPTY)
         return
-    if about is not None:
+    if before_id is not None:
+        header = None  # a next page continues the first one
+    elif about is not None:
         header = Bold(texts.LATEST_HEADER_FOR.format(about))
     elif query["topics"] or query["keywords"]:
         header = Bold(texts.LATEST_HEADER_SUBS)

@@ -1,0 +1,153 @@
+"""End-to-end harness: the real Dispatcher long-polls the local Bot API server over HTTP.
+
+The seeded archive is built once per session (ingesting seeds/ is the slow part) and copied
+for each test, so every test starts from the same fresh state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_bot, build_dispatcher
+from bot.config import Settings
+from bot.localapi import DEFAULT_USER, LocalBotAPI
+from bot.storage.database import Database
+from bot.storage.migrate import upgrade
+
+ADMIN = {"id": 4242, "is_bot": False, "first_name": "Админ", "language_code": "ru"}
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _build_template(path: Path) -> None:
+    from bot.demo import seed_archive
+
+    db = Database(sqlite_url(path))
+    try:
+        await upgrade(db)
+        await seed_archive(db, Settings())
+    finally:
+        await db.close()  # the last connection closing folds the WAL into the file
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    asyncio.run(_build_template(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "empty.db"
+
+    async def build() -> None:
+        db = Database(sqlite_url(path))
+        await upgrade(db)
+        await db.close()
+
+    asyncio.run(build())
+    return path
+
+
+@dataclass
+class Harness:
+    """The bot polling a local Bot API server; `say` and `press` act as a user."""
+
+    api: LocalBotAPI
+    db: Database
+    settings: Settings
+    user: dict[str, Any] = field(default_factory=lambda: DEFAULT_USER)
+
+    async def say(
+        self, text: str, *, user: dict | None = None, chat: dict | None = None, count: int = 1
+    ) -> list[dict]:
+        """Send `text`; wait for at least `count` new messages in that chat, then for the bot
+        to go quiet; return the new messages."""
+        user = user or self.user
+        chat_id = (chat or {"id": user["id"]})["id"]
+        before = len(self.api.sent_messages(chat_id))
+        self.api.inject_message(text, user=user, chat=chat)
+        await self.api.wait_sent(chat_id, count=before + count)
+        await self.settle()
+        return self.api.sent_messages(chat_id)[before:]
+
+    async def settle(self, quiet: float = 0.1) -> None:
+        """Wait until no call has reached the server for `quiet` seconds."""
+        seen = -1
+        while seen != len(self.api.calls):
+            seen = len(self.api.calls)
+            await asyncio.sleep(quiet)
+
+    async def silence(
+        self, text: str, *, user: dict | None = None, chat: dict | None = None
+    ) -> list[dict]:
+        """Send `text` and then /help; return what the bot sent before answering /help.
+        A user's updates are handled in order, so an empty list means `text` got no answer."""
+        user = user or self.user
+        chat_id = (chat or {"id": user["id"]})["id"]
+        before = len(self.api.sent_messages(chat_id))
+        self.api.inject_message(text, user=user, chat=chat)
+        self.api.inject_message("/help", user=user, chat=chat)
+        sent = await self.api.wait_sent(chat_id, count=before + 1)
+        while not sent[-1]["text"].startswith("Что я умею"):
+            sent = await self.api.wait_sent(chat_id, count=len(sent) + 1)
+        return sent[before:-1]
+
+    async def press(self, message: dict, *, button: int = 0, data: str | None = None,
+                    user: dict | None = None) -> dict:  # fmt: skip
+        """Press an inline button; wait for the bot to answer the callback query; the
+        answerCallbackQuery parameters."""
+        before = len(self.api.calls_to("answerCallbackQuery"))
+        self.api.inject_callback(message, button=button, data=data, user=user or self.user)
+        calls = await self.api.wait_for("answerCallbackQuery", count=before + 1)
+        return calls[-1].params
+
+    def current(self, message: dict) -> dict:
+        """A sent message as it is now, after edits."""
+        return self.api.message(message["chat"]["id"], message["message_id"])
+
+
+async def start_harness(template: Path, tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
+    """A copy of `template` as the database, a local server, and the Dispatcher polling it."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(template, path)
+    async with LocalBotAPI() as api:
+        settings = Settings(
+            database_url=sqlite_url(path), telegram_api=api.base_url, admins={ADMIN["id"]},
+            timezone="Europe/Moscow", **{"throttle_rate": 1000.0, **overrides},
+        )  # fmt: skip
+        db = Database(settings.database_url)
+        bot = build_bot("123456:TEST", settings)
+        dp = build_dispatcher(db, settings, services=[])
+        polling = asyncio.create_task(
+            dp.start_polling(bot, handle_signals=False, polling_timeout=1)
+        )
+        await api.wait_for("setMyCommands", count=2)
+        try:
+            yield Harness(api, db, settings)
+        finally:
+            await dp.stop_polling()
+            await polling
+            await db.close()
+
+
+@pytest.fixture
+async def harness(seeded_template, tmp_path) -> AsyncIterator[Harness]:
+    async for running in start_harness(seeded_template, tmp_path):
+        yield running
+
+
+@pytest.fixture
+async def empty_harness(empty_template, tmp_path) -> AsyncIterator[Harness]:
+    async for running in start_harness(empty_template, tmp_path):
+        yield running
