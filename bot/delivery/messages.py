@@ -49,7 +49,7 @@ def digest_messages(
             # The topic heading travels with its first article, so no message ends on one.
             heading = as_line(Bold(render.topic_name(slug)))
             parts.append(Text(heading, article) if index == 0 else article)
-    header = as_line(Bold(f"{texts.DIGEST_HEADER} · {period.strftime('%d.%m.%Y')}"))
+    header = Text(Bold(f"{texts.DIGEST_HEADER} · {period.strftime('%d.%m.%Y')}"))
     return render.split_messages(parts, header=header)
 
 

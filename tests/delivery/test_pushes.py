@@ -1,0 +1,97 @@
+"""Instant pushes: new articles found through the database reach the chats that want them,
+also when another process stored them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from bot.delivery.pushes import scan_new_articles
+from bot.delivery.worker import run_delivery
+from bot.storage import chats
+from bot.storage.schema import articles, deliveries, utcnow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def pushed(db) -> set[tuple[int, str]]:
+    async with db.read() as conn:
+        rows = await conn.execute(select(deliveries.c.chat_id, deliveries.c.item))
+        return set(map(tuple, rows))
+
+
+async def test_a_new_article_is_pushed_to_instant_chats_whose_topics_or_keywords_match(
+    world, make_settings
+):
+    settings = make_settings()
+    await world.article("Было до запуска")
+    assert await scan_new_articles(world.db, settings, utcnow()) == 0  # the archive is not news
+    await world.chat(1, instant=True)  # economy
+    await world.chat(2, instant=True, topics=(), keywords=("рубль",))
+    await world.chat(3, instant=False)  # digest only
+    await world.chat(4, instant=True)
+    await world.chat(5, instant=True, topics=("sport",))
+    async with world.db.transaction() as conn:
+        await chats.deactivate_chat(conn, 4, "Forbidden: bot was blocked by the user")
+
+    article = await world.article("Курс рубля вырос", topics=("economy",))
+    assert await scan_new_articles(world.db, settings, utcnow()) == 2
+    assert await pushed(world.db) == {(1, f"article:{article}"), (2, f"article:{article}")}
+    assert await scan_new_articles(world.db, settings, utcnow()) == 0  # each article once
+
+
+async def test_an_old_article_imported_now_is_not_pushed(world, make_settings):
+    settings = make_settings()
+    await scan_new_articles(world.db, settings, utcnow())
+    await world.chat(1, instant=True)
+    old = await world.article("Архивная новость")
+    async with world.db.transaction() as conn:
+        await conn.execute(
+            update(articles)
+            .where(articles.c.id == old)
+            .values(published_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+    fresh = await world.article("Свежая новость")
+    await scan_new_articles(world.db, settings, utcnow())
+    assert await pushed(world.db) == {(1, f"article:{fresh}")}
+
+
+async def test_an_article_ingested_by_another_process_is_pushed_within_ten_seconds(
+    sqlite_world, make_settings, bot_api, bot, tmp_path
+):
+    """`svodka ingest` in its own process; the running worker finds it through the database."""
+    await sqlite_world.chat(77, instant=True, topics=(), keywords=("метеорит",))
+    stop = asyncio.Event()
+    settings = make_settings(push_scan_interval=1.0)
+    worker = asyncio.create_task(run_delivery(sqlite_world.db, bot, settings, stop))
+    page = tmp_path / "meteorite.txt"
+    page.write_text(
+        "Над Челябинском пролетел метеорит\n\n"
+        "Вечером над городом пролетел яркий метеорит. Его видели тысячи жителей. "
+        "Учёные уже ищут осколки метеорита в окрестностях озера.\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "SVODKA_DATABASE_URL": str(sqlite_world.db.url)}
+    try:
+        await asyncio.sleep(0.2)  # the worker's first scan has marked where the news starts
+        ingest = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "ingest", str(page), cwd=REPO, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await ingest.communicate()
+        assert ingest.returncode == 0, output.decode()
+        stored = time.monotonic()
+        [message] = await bot_api.wait_sent(77, timeout=10)
+        latency = time.monotonic() - stored
+    finally:
+        stop.set()
+        await worker
+    assert message["text"].startswith("Над Челябинском пролетел метеорит")
+    assert latency < settings.push_scan_interval + 1 < timedelta(seconds=10).total_seconds()
