@@ -9,7 +9,7 @@ from summarizer import methods
 from summarizer import text as nlp
 from summarizer.cleaning import clean
 
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 200
 """News puts its substance first; later sentences of a huge text only cost time and memory."""
 
 
