@@ -102,7 +102,7 @@ async def poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.E
 
 
 async def deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
-    from bot.delivery import run_delivery
+    from bot.delivery.worker import run_delivery
 
     await run_delivery(db, bot, settings, stop)
 

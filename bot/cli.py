@@ -43,6 +43,15 @@ def _build_parser() -> argparse.ArgumentParser:
     topics.set_defaults(handler=_cmd_evaluate_topics)
 
     _add_archive_commands(sub)
+
+    run = sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = sub.add_parser("demo", help="chat with the bot offline, in the terminal")
+    demo.add_argument(
+        "--script", nargs="+", metavar="MESSAGE", help="send these messages, print, exit"
+    )
+    demo.set_defaults(handler=_cmd_demo)
     return parser
 
 
@@ -137,6 +146,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         results = evaluate(pairs, methods, sentences=args.sentences, progress=progress)
     print(format_table(results))
     return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.config import load_settings
+
+    settings = load_settings()
+    token = settings.require_token()  # before importing aiogram: a missing token fails fast
+    from bot.app import configure_logging, run_bot
+
+    configure_logging(secrets=[token])
+    asyncio.run(run_bot(settings))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(args.script))
 
 
 def _cmd_evaluate_topics(args: argparse.Namespace) -> int:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     allow_private_urls: bool = False
 
+    # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
+    throttle_rate: float = Field(default=2.0, gt=0)  # updates per second per user, sustained
+    throttle_burst: int = Field(default=5, ge=1)  # updates per user handled at once before pacing
+
     # Ingestion (bot/ingest/): fetching pages and polling feeds.
     fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed request
     fetch_max_bytes: int = Field(default=5 * 2**20, gt=0)  # larger pages and feeds are refused

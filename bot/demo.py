@@ -135,17 +135,6 @@ def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
 
 
-def _demo_services() -> list:
-    """Delivery only (no feeds to poll offline), when the delivery part is installed."""
-    from bot import app
-
-    try:
-        from bot.delivery import run_delivery  # noqa: F401
-    except ImportError:
-        return []
-    return [app.deliver]
-
-
 async def seed_archive(
     db: Database, settings: Settings, *, hold_back: int = 0
 ) -> tuple[IngestReport, list[Path]]:
@@ -161,7 +150,7 @@ async def seed_archive(
 
 
 async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
-    from bot.app import build_bot, build_dispatcher
+    from bot.app import build_bot, build_dispatcher, deliver
 
     with tempfile.TemporaryDirectory(prefix="svodka-demo-") as folder:
         async with LocalBotAPI() as api:
@@ -176,7 +165,7 @@ async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
             report, held_back = await seed_archive(db, settings, hold_back=1)
             out(f"Svodka demo: {report.added} articles from {SEEDS.name}/ in a temporary archive.")
             bot = build_bot(DEMO_TOKEN, settings)
-            dp = build_dispatcher(db, settings, services=_demo_services())
+            dp = build_dispatcher(db, settings, services=[deliver])
             polling = asyncio.create_task(
                 dp.start_polling(bot, handle_signals=False, polling_timeout=1)
             )
