@@ -85,5 +85,10 @@ def _indices(sentences: tuple[str, ...], chosen: Iterator[str]) -> list[int]:
 def select(document: Document, count: int, *, algorithm: str) -> list[int]:
     if count <= 0 or not document.sentences:
         return []
-    chosen = _summarizer(algorithm)(_sumy_document(document), count)
+    import numpy
+
+    # LexRank's power iteration divides 0 by 0 when no two sentences share a word: a harmless
+    # tie (every sentence is equally central), not worth a warning per call.
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        chosen = _summarizer(algorithm)(_sumy_document(document), count)
     return _indices(document.sentences, (str(sentence) for sentence in chosen))

@@ -12,23 +12,6 @@ NEWS = (
 )
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("К.-Ж. Токаев приехал в г. Алматы. Встреча прошла.", 2),
-        ("Это т. е. пример. Второе.", 2),
-        ("Цена 3.5 долл. выросла на 1,5%. Итог.", 2),
-        ("Курс вырос до 92,5 руб. за доллар. В 2024 г. инфляция составила 9,5%.", 2),
-        ("«Мы приедем. Обязательно», — сказал он. Потом уехал.", 3),
-        ("«Мы приедем», — сказал он. Потом уехал.", 2),
-        ("Пункты:\n- первый\n- второй\n1) третий", 4),
-        ("No Cyrillic here. Second sentence.", 2),
-    ],
-)
-def test_sentence_splitting(text, expected):
-    assert len(list(iter_sentences(text))) == expected
-
-
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(
     "text, sentences, expected",
