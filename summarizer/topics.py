@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,12 +20,15 @@ from importlib import resources
 
 import numpy as np
 
-from summarizer.text import lemmas
+from summarizer.text import lemma, lemmas
 
 # Topic cues sit at the top of a news article; the cut keeps a 5 MB page as fast as a short one.
 MAX_TEXT_CHARS = 4000
 MAX_TOPICS = 3
 MODEL_FILE = "topic_model.npz"
+# Words of letters, hyphenated ones whole ("премьер-министр"). Topic cues need no more than
+# that, and this is ~20 times faster than razdel's exact tokenizer.
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def features(text: str, title: str = "") -> list[str]:
 
 
 def _content_lemmas(text: str) -> list[str]:
-    return [word for word in lemmas(text) if len(word) > 1 and not word.isdigit()]
+    return [lemma(word) for word in _WORD.findall(text.lower()) if len(word) > 1]
 
 
 @dataclass(frozen=True)
