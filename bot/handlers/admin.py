@@ -7,7 +7,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.formatting import Bold, Text, as_line
+from aiogram.utils.formatting import Bold, as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render, texts
@@ -94,11 +94,11 @@ async def list_feeds(message: Message, conn: AsyncConnection) -> None:
     if not feeds:
         await message.answer(texts.FEEDS_EMPTY)
         return
-    lines = [as_line(texts.FEEDS_TITLE.format(len(feeds)))]
+    lines = [texts.FEEDS_TITLE.format(len(feeds))]
     for feed in feeds:
         state = f" — ⚠ {feed.last_error}" if feed.failures and feed.last_error else ""
-        lines.append(as_line(feed.url, state))
-    await message.answer(**Text(*lines).as_kwargs())
+        lines.append(feed.url + state)
+    await message.answer(**as_list(*lines).as_kwargs())
 
 
 @router.message(Command("feed"), is_admin, flags=WRITE)
@@ -135,23 +135,17 @@ async def stats(message: Message, conn: AsyncConnection) -> None:
     topics_line = ", ".join(
         f"{render.topic_name(slug)} {number}" for slug, number in per_topic.items()
     )
+    groups = kinds.get("group", 0) + kinds.get("supergroup", 0)
+    delivery_states = ", ".join(f"{state} {number}" for state, number in sorted(states.items()))
     lines = [
-        as_line(texts.STATS_ARTICLES.format(await articles.count(conn))),
-        as_line(texts.STATS_TOPICS.format(topics_line or "—")),
-        as_line(
-            texts.STATS_CHATS.format(
-                sum(kinds.values()),
-                kinds.get("private", 0),
-                kinds.get("group", 0) + kinds.get("supergroup", 0),
-                kinds.get("channel", 0),
-            )
+        Bold(texts.STATS_TITLE),
+        texts.STATS_ARTICLES.format(await articles.count(conn)),
+        texts.STATS_TOPICS.format(topics_line or "—"),
+        texts.STATS_CHATS.format(
+            sum(kinds.values()), kinds.get("private", 0), groups, kinds.get("channel", 0)
         ),
-        as_line(
-            texts.STATS_DELIVERIES.format(
-                ", ".join(f"{state} {number}" for state, number in sorted(states.items())) or "—"
-            )
-        ),
+        texts.STATS_DELIVERIES.format(delivery_states or "—"),
+        texts.STATS_ERRORS if errors else texts.STATS_NO_ERRORS,
+        *(f"{error.chat_id} {error.item}: {error.error}" for error in errors),
     ]
-    lines.append(as_line(texts.STATS_ERRORS if errors else texts.STATS_NO_ERRORS))
-    lines.extend(as_line(f"{error.chat_id} {error.item}: {error.error}") for error in errors)
-    await message.answer(**Text(as_line(Bold(texts.STATS_TITLE)), *lines).as_kwargs())
+    await message.answer(**as_list(*lines).as_kwargs())

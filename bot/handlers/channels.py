@@ -15,7 +15,7 @@ from aiogram.filters import (
 )
 from aiogram.types import Chat as TgChat
 from aiogram.types import ChatMemberUpdated, Message
-from aiogram.utils.formatting import Text, as_line
+from aiogram.utils.formatting import as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render, texts
@@ -85,7 +85,7 @@ async def _caller_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
 async def channel(
     message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot, settings: Settings
 ) -> None:
-    action, *words = (command.args or "").split()
+    action, *words = (command.args or "").split() or [""]
     if action == "add" and words:
         await _add(message, conn, bot, settings, words)
     elif action == "remove" and len(words) == 1:
@@ -169,14 +169,14 @@ async def _list(message: Message, conn: AsyncConnection) -> None:
     if not connected:
         await message.answer(texts.CHANNEL_LIST_EMPTY)
         return
-    lines = [as_line(texts.CHANNEL_LIST_TITLE)]
+    lines = [texts.CHANNEL_LIST_TITLE]
     for chat in connected:
         subs = await chats.list_subscriptions(conn, chat.id)
         name = f"@{chat.username}" if chat.username else chat.title or str(chat.id)
         when = chat.digest_time or texts.CHANNEL_LIST_INSTANT
         topics = ", ".join(sub.label for sub in subs)
-        lines.append(as_line(f"{name} — {topics}, {when}"))
-    await message.answer(**Text(*lines).as_kwargs())
+        lines.append(f"{name} — {topics}, {when}")
+    await message.answer(**as_list(*lines).as_kwargs())
 
 
 @router.my_chat_member(ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER), flags=WRITE)

@@ -7,8 +7,10 @@ for each test, so every test starts from the same fresh state.
 from __future__ import annotations
 
 import asyncio
+import functools
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,19 +48,6 @@ def seeded_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def empty_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-
-    async def build() -> None:
-        db = Database(sqlite_url(path))
-        await upgrade(db)
-        await db.close()
-
-    asyncio.run(build())
-    return path
-
-
 @dataclass
 class Harness:
     """The bot polling a local Bot API server; `say` and `press` act as a user."""
@@ -67,6 +56,7 @@ class Harness:
     db: Database
     settings: Settings
     user: dict[str, Any] = field(default_factory=lambda: DEFAULT_USER)
+    admin: dict[str, Any] = field(default_factory=lambda: ADMIN)  # in SVODKA_ADMINS
 
     async def say(
         self, text: str, *, user: dict | None = None, chat: dict | None = None, count: int = 1
@@ -117,7 +107,10 @@ class Harness:
         return self.api.message(message["chat"]["id"], message["message_id"])
 
 
-async def start_harness(template: Path, tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running_harness(
+    template: Path, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Harness]:
     """A copy of `template` as the database, a local server, and the Dispatcher polling it."""
     path = tmp_path / "bot.db"
     shutil.copyfile(template, path)
@@ -143,11 +136,11 @@ async def start_harness(template: Path, tmp_path: Path, **overrides: Any) -> Asy
 
 @pytest.fixture
 async def harness(seeded_template, tmp_path) -> AsyncIterator[Harness]:
-    async for running in start_harness(seeded_template, tmp_path):
+    async with running_harness(seeded_template, tmp_path) as running:
         yield running
 
 
 @pytest.fixture
-async def empty_harness(empty_template, tmp_path) -> AsyncIterator[Harness]:
-    async for running in start_harness(empty_template, tmp_path):
-        yield running
+def harness_with(seeded_template, tmp_path):
+    """`async with harness_with(throttle_rate=...) as harness:` for other settings."""
+    return functools.partial(running_harness, seeded_template, tmp_path)

@@ -1,0 +1,99 @@
+"""Bot administrators: /add (text, link, forward), /feeds, /feed, /stats; refusals for others."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import texts
+from bot.storage import articles
+
+ARTICLE = (
+    "Заречный мост откроют после ремонта в декабре\n\n"
+    "Движение по Заречному мосту откроют после капитального ремонта в середине декабря, "
+    "сообщили в мэрии. Подрядчик заменил пролеты и покрытие, сейчас идут испытания нагрузкой. "
+    "Ремонт обошелся городскому бюджету в 1,2 млрд рублей. По мосту проходит около 40 тыс. "
+    "машин в сутки, на время работ транспорт пустили в объезд через промзону."
+)
+
+
+async def archive_size(harness) -> int:
+    async with harness.db.read() as conn:
+        return await articles.count(conn)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["/add " + ARTICLE, "/feeds", "/feed add https://example.com/rss", "/stats"],
+)
+async def test_non_admin_is_refused(harness, command):
+    before = await archive_size(harness)
+    [reply] = await harness.say(command)
+    assert reply["text"] == texts.NOT_ADMIN
+    assert await archive_size(harness) == before
+
+
+async def test_admin_help_lists_admin_commands(harness):
+    [reply] = await harness.say("/help", user=harness.admin)
+    assert "/add" in reply["text"] and "/stats" in reply["text"]
+
+
+async def test_add_text_answers_with_the_summary_then_knows_the_duplicate(harness):
+    before = await archive_size(harness)
+    [reply] = await harness.say("/add " + ARTICLE, user=harness.admin)
+    assert reply["text"].startswith("Заречный мост откроют после ремонта в декабре\n")
+    assert "млрд рублей" in reply["text"]
+    assert await archive_size(harness) == before + 1
+    replies = await harness.say("/add " + ARTICLE, user=harness.admin, count=2)
+    assert replies[0]["text"] == texts.ADD_DUPLICATE
+    assert await archive_size(harness) == before + 1
+
+
+async def test_add_forwarded_post_in_private(harness):
+    origin = {"id": -1001, "type": "channel", "title": "Вестник Заречного"}
+    before = len(harness.api.sent_messages(harness.admin["id"]))
+    harness.api.inject_forward(ARTICLE, from_chat=origin, user=harness.admin)
+    [reply] = (await harness.api.wait_sent(harness.admin["id"], count=before + 1))[before:]
+    assert reply["text"].startswith("Заречный мост")
+    assert "Вестник Заречного" in reply["text"]  # the source name in the footer
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/add", texts.ADD_USAGE),
+        ("/add коротко", "Не получилось добавить: no article text"),
+        ("/add http://127.0.0.1:9/page", "Не получилось добавить: refused"),
+        ("http://127.0.0.1:9/page", "Не получилось добавить: refused"),
+    ],
+)
+async def test_add_refuses_bad_input(harness, command, answer):
+    [reply] = await harness.say(command, user=harness.admin)
+    assert reply["text"].startswith(answer.split("<")[0])
+
+
+async def test_feed_add_list_remove(harness):
+    [reply] = await harness.say("/feeds", user=harness.admin)
+    assert reply["text"].startswith("Лент нет")
+    [reply] = await harness.say("/feed add http://127.0.0.1/rss", user=harness.admin)
+    assert reply["text"].startswith("Не получилось добавить: refused")
+    [reply] = await harness.say("/feed add https://93.184.216.34/rss", user=harness.admin)
+    assert reply["text"] == texts.FEED_ADDED
+    [reply] = await harness.say("/feeds", user=harness.admin)
+    assert reply["text"] == "Ленты (1):\nhttps://93.184.216.34/rss"
+    [reply] = await harness.say("/feed remove https://93.184.216.34/rss", user=harness.admin)
+    assert reply["text"] == texts.FEED_REMOVED
+    [reply] = await harness.say("/feed remove https://93.184.216.34/rss", user=harness.admin)
+    assert reply["text"] == texts.FEED_NOT_FOUND
+    [reply] = await harness.say("/feed", user=harness.admin)
+    assert reply["text"].startswith("Напишите /feed add")
+
+
+async def test_stats(harness):
+    await harness.say("/start")
+    [reply] = await harness.say("/stats", user=harness.admin)
+    lines = reply["text"].splitlines()
+    assert lines[0] == "Статистика"
+    assert lines[1] == "Статей: 15"
+    assert lines[2].startswith("По темам: ") and "Экономика" in lines[2]
+    assert lines[3] == "Чатов: 1 (личных 1, групп 0, каналов 0)"
+    assert lines[-1] == texts.STATS_NO_ERRORS

@@ -1,0 +1,85 @@
+"""Odd input never breaks the bot or goes unanswered: forged buttons, repeated updates, long
+messages, HTML in titles, unknown commands, a user who types too fast."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from bot import texts
+from bot.storage import chats
+from bot.storage.schema import articles
+
+
+def forged_press(harness, message: dict, data: str) -> None:
+    """A client sending callback data that no button of ours carries."""
+    harness.api.inject({"callback_query": {
+        "id": harness.api.state.open_callback(), "from": harness.user, "message": message,
+        "chat_instance": "1", "data": data,
+    }})  # fmt: skip
+
+
+async def test_forged_callback_data_is_answered_and_changes_nothing(harness):
+    await harness.say("/subscribe спорт")
+    [keyboard] = await harness.say("/topics")
+    forged = ["garbage", "tp", "tp:nonexistent", "us:999999", "us:abc", "lm:@:abc:5",
+              "lm:@:5:1000", "sm:-5:x", "dt:9999", "in:maybe", ""]  # fmt: skip
+    for data in forged:
+        forged_press(harness, keyboard, data)
+    answers = await harness.api.wait_for("answerCallbackQuery", count=len(forged))
+    assert {call.params.get("text") for call in answers} == {texts.STALE_BUTTON}
+    async with harness.db.read() as conn:
+        subs = await chats.list_subscriptions(conn, harness.user["id"])
+    assert [(sub.kind, sub.value) for sub in subs] == [("topic", "sport")]
+    assert harness.api.calls_to("sendMessage")[-1].result["text"] == texts.TOPICS_TITLE
+
+
+async def test_the_same_update_twice_is_handled_once(harness):
+    update = harness.api.inject_message("/subscribe спорт")
+    harness.api.inject(update)  # the server delivers it again, same update_id
+    await harness.say("/help")
+    texts_sent = [message["text"] for message in harness.api.sent_messages()]
+    assert texts_sent.count("Готово: тема «Спорт».") == 1
+    assert not any(text.startswith("Вы уже подписаны") for text in texts_sent)
+
+
+async def test_a_5000_character_message_gets_an_answer(harness):
+    long_words = ("ыфва " * 1000)[:5000]
+    [reply] = await harness.say(long_words)
+    assert reply["text"] == texts.PLAIN_TEXT
+    [reply] = await harness.say("/search " + long_words)
+    assert reply["text"].startswith("По запросу «ыфва ыфва")
+    assert len(reply["text"]) < 200  # the query is cut, not echoed whole
+    [reply] = await harness.say("/subscribe " + long_words)
+    assert reply["text"].startswith("Готово")
+
+
+async def test_html_in_a_title_arrives_as_text(harness):
+    title = "<b>Рост</b> & «падение» <script>x</script>"
+    async with harness.db.transaction() as conn:
+        newest = (await conn.execute(articles.select().order_by(articles.c.id.desc()))).first()
+        await conn.execute(update(articles).where(articles.c.id == newest.id).values(title=title))
+    [reply] = await harness.say("/latest 1")
+    assert reply["text"].split("\n")[2] == title  # after the header and a blank line
+    bold = next(entity for entity in reply["entities"] if entity["type"] == "bold"
+                and entity["offset"] > 0)  # fmt: skip
+    assert bold["length"] == len(title)
+
+
+async def test_unknown_command_and_plain_text_point_to_help(harness):
+    [reply] = await harness.say("/frobnicate now")
+    assert reply["text"] == texts.UNKNOWN_COMMAND
+    [reply] = await harness.say("привет, что нового?")
+    assert reply["text"] == texts.PLAIN_TEXT
+
+
+async def test_a_fast_user_is_slowed_down_in_order_not_dropped(harness_with):
+    async with harness_with(throttle_rate=5.0, throttle_burst=2) as harness:
+        words = [f"слово{number}" for number in range(8)]
+        for word in words:
+            harness.api.inject_message(f"/subscribe {word}")
+        sent = await harness.api.wait_sent(harness.user["id"], count=len(words))
+        assert [message["text"] for message in sent] == [
+            f"Готово: буду искать слово «{word}»." for word in words
+        ]
+        calls = harness.api.calls_to("sendMessage")
+        assert calls[-1].at - calls[0].at >= (len(words) - 2) / 5.0 * 0.8
