@@ -12,7 +12,7 @@ import aiohttp
 from bot.config import Settings
 from bot.ingest import dedup, fetch
 from bot.ingest.document import Document, SourceError, html_to_text, plain_text
-from bot.ingest.pipeline import IngestReport, IngestResult, ingest_document
+from bot.ingest.pipeline import IngestReport, ingest_documents
 from bot.storage import articles, sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
@@ -96,9 +96,10 @@ async def poll_feed(
         await mark_failed(db, feed, settings, str(error))
         report.problems.append(f"{feed.url}: {error}")
         return report
-    for entry in parsed.entries if parsed else []:
-        result = await _ingest_entry(db, entry, feed, settings, session)
-        line = report.record(entry.document.url or feed.url, result)
+    new_entries = await _not_stored(db, parsed.entries if parsed else [])
+    docs = [await _prepared(entry, feed, settings, session) for entry in new_entries]
+    for doc, result in zip(docs, await ingest_documents(db, docs), strict=True):
+        line = report.record(doc.url or feed.url, result)
         if line:
             logger.info("feed %s: %s", feed.url, line)
     async with db.transaction() as conn:
@@ -113,19 +114,25 @@ async def poll_feed(
     return report
 
 
-async def _ingest_entry(
-    db: Database, entry: Entry, feed: Feed, settings: Settings, session: aiohttp.ClientSession
-) -> IngestResult:
+async def _not_stored(db: Database, entries: list[Entry]) -> list[Entry]:
+    """Entries whose link is not in the archive yet: those seen in earlier polls are not
+    analyzed (or fetched) again."""
+    async with db.read() as conn:
+        return [
+            entry
+            for entry in entries
+            if not entry.document.url
+            or await articles.find_by_url(conn, dedup.canonical_url(entry.document.url)) is None
+        ]
+
+
+async def _prepared(
+    entry: Entry, feed: Feed, settings: Settings, session: aiohttp.ClientSession
+) -> Document:
     doc = entry.document
-    if doc.url:
-        async with db.read() as conn:
-            existing = await articles.find_by_url(conn, dedup.canonical_url(doc.url))
-        if existing is not None:  # seen in an earlier poll: not analyzed again
-            return IngestResult(existing, "duplicate", "same URL")
     if entry.teaser and doc.url:
         doc = await _with_full_text(doc, settings, session)
-    doc = replace(doc, source_id=feed.id, source_name=doc.source_name or feed.title)
-    return await ingest_document(db, doc)
+    return replace(doc, source_id=feed.id, source_name=doc.source_name or feed.title)
 
 
 async def _with_full_text(

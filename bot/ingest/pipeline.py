@@ -1,8 +1,10 @@
 """The ingest pipeline: a Document is cleaned, summarized, classified and fingerprinted once,
-then stored as a new article or merged into the one it duplicates, in one transaction.
+then stored as a new article or merged into the one it duplicates.
 
-The CPU work happens before the transaction, so the write lock is held only for a few short
-statements; a crash leaves either the whole article or nothing.
+Documents go in batches (one document is a batch of one): the CPU work happens first, then one
+transaction dedups the whole batch with three lookups and stores it with a few multi-row
+inserts, so the write lock is held briefly and the database costs little per article. A crash
+leaves whole articles or none: never half of one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from bot.ingest.document import Document, SourceError, plain_text
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
-from summarizer import text as nlp
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def analyze(doc: Document) -> NewArticle:
     if given_title and plain_text(doc.text.lstrip().partition("\n")[0]) != given_title:
         page = f"{given_title}\n\n{doc.text}"  # so that clean() sees the title as a title
     article = clean(page)
-    body_lemmas = nlp.lemmas(article.body[:MAX_ANALYZED_CHARS])
+    body_lemmas = articles.lemmas(article.body[:MAX_ANALYZED_CHARS])
     if len(body_lemmas) < MIN_WORDS:
         raise Rejected(f"no article text ({len(body_lemmas)} words)")
     title = (given_title or plain_text(article.title) or article.lead)[:MAX_TITLE_CHARS]
@@ -76,7 +77,7 @@ def analyze(doc: Document) -> NewArticle:
         bands=dedup.bands(fingerprint),
         published_at=doc.published,
         title_lemmas=articles.index_lemmas(title),
-        text_lemmas=articles.join_lemmas(nlp.lemmas(standfirst) + body_lemmas),
+        text_lemmas=articles.join_lemmas(articles.lemmas(standfirst) + body_lemmas),
         summary=summary.sentences,
         topics=tuple(classify(article.body, title=title, categories=doc.categories)),
         source=SourceRef(
@@ -93,44 +94,75 @@ def analyze(doc: Document) -> NewArticle:
 async def ingest_document(db: Database, doc: Document) -> IngestResult:
     """Store `doc` as a new article, merge it as another source of the article it duplicates,
     or say why not."""
+    [result] = await ingest_documents(db, [doc])
+    return result
+
+
+async def ingest_documents(db: Database, docs: Sequence[Document]) -> list[IngestResult]:
+    """Ingest a batch of documents in one transaction; one result per document, in order."""
+    analyzed: list[NewArticle | IngestResult] = []
+    for doc in docs:
+        try:
+            analyzed.append(analyze(doc))
+        except Rejected as error:
+            analyzed.append(IngestResult(None, "rejected", str(error)))
+    batch = [item for item in analyzed if isinstance(item, NewArticle)]
+    stored = iter(await _store_in_transaction(db, batch) if batch else [])
+    return [item if isinstance(item, IngestResult) else next(stored) for item in analyzed]
+
+
+async def _store_in_transaction(db: Database, batch: list[NewArticle]) -> list[IngestResult]:
     try:
-        new = analyze(doc)
-    except Rejected as error:
-        return IngestResult(None, "rejected", str(error))
-    try:
-        return await _store_in_transaction(db, new)
+        async with db.transaction() as conn:
+            return await store(conn, batch)
     except IntegrityError:
-        # Another writer stored the same URL or text between our check and our insert (possible
-        # on PostgreSQL); in a new transaction the check sees it.
-        return await _store_in_transaction(db, new)
+        # Another writer stored the same URL or text between our lookup and our insert (possible
+        # on PostgreSQL); in a new transaction the lookup sees it.
+        async with db.transaction() as conn:
+            return await store(conn, batch)
 
 
-async def _store_in_transaction(db: Database, new: NewArticle) -> IngestResult:
-    async with db.transaction() as conn:
-        return await store(conn, new)
+async def store(conn, batch: Sequence[NewArticle]) -> list[IngestResult]:
+    """Dedup `batch` against the archive and against itself, store what is new and remember
+    new sources of stories already stored (on the caller's transaction)."""
+    known = await articles.lookup(conn, batch)
+    fresh: list[NewArticle] = []
+    merges: list[tuple[int, SourceRef]] = []
+    outcomes: list[tuple[int, Status, str | None]] = []
+    for new in batch:
+        match = duplicate_of(new, known)
+        if match is None:
+            fresh.append(new)
+            provisional = -len(fresh)  # the article's id once inserted; see `resolve`
+            known.remember(new, provisional)
+            outcomes.append((provisional, "added", None))
+        elif new.url and match[1] != "same URL":
+            merges.append((match[0], new.source))
+            known.by_url[new.url] = match[0]
+            outcomes.append((match[0], "merged", match[1]))
+        else:
+            outcomes.append((match[0], "duplicate", match[1]))
+    ids = await articles.insert_many(conn, fresh)
+
+    def resolve(ref: int) -> int:
+        return ids[-ref - 1] if ref < 0 else ref
+
+    await articles.add_sources(conn, [(resolve(ref), source) for ref, source in merges])
+    return [IngestResult(resolve(ref), status, reason) for ref, status, reason in outcomes]
 
 
-async def store(conn, new: NewArticle) -> IngestResult:
-    """Dedup `new` against the archive and store it (on the caller's transaction)."""
-    if new.url is not None:
-        existing = await articles.find_by_url(conn, new.url)
-        if existing is not None:
-            return IngestResult(existing, "duplicate", "same URL")
-    existing = await articles.find_by_hash(conn, new.content_hash)
-    if existing is not None:
-        return await _merge(conn, existing, new, "same text")
-    for candidate, signature in await articles.band_candidates(conn, new.bands):
-        if dedup.similarity(signature, new.fingerprint) >= dedup.SIMILARITY:
-            return await _merge(conn, candidate, new, "near-duplicate text")
-    return IngestResult(await articles.insert(conn, new), "added")
-
-
-async def _merge(conn, article_id: int, new: NewArticle, reason: str) -> IngestResult:
-    """Another source of a stored story: remembered if it has a URL of its own."""
-    if new.url is None or await articles.has_source(conn, article_id, new.url):
-        return IngestResult(article_id, "duplicate", reason)
-    await articles.add_source(conn, article_id, new.source)
-    return IngestResult(article_id, "merged", reason)
+def duplicate_of(new: NewArticle, known: articles.Known) -> tuple[int, str] | None:
+    """The article `new` duplicates, and why: same canonical URL, same text, or a fingerprint
+    close enough in a shared LSH band."""
+    if new.url and new.url in known.by_url:
+        return known.by_url[new.url], "same URL"
+    if new.content_hash in known.by_hash:
+        return known.by_hash[new.content_hash], "same text"
+    for band in new.bands:
+        for candidate, signature in known.by_band.get(band, ()):
+            if signature and dedup.similarity(signature, new.fingerprint) >= dedup.SIMILARITY:
+                return candidate, "near-duplicate text"
+    return None
 
 
 @dataclass(slots=True)
@@ -161,6 +193,8 @@ class IngestReport:
 
 
 PROGRESS_MIN_ITEMS = 50
+BATCH_SIZE = 64  # documents per transaction when ingesting files
+BATCH_CHARS = 8_000_000  # ... or fewer, when they are big
 
 
 async def ingest_paths_or_urls(
@@ -184,32 +218,42 @@ async def ingest_paths_or_urls(
     if progress is None:
         progress = sys.stderr.isatty() or len(paths) + len(urls) > PROGRESS_MIN_ITEMS
     report = IngestReport()
+    pending: list[tuple[str, Document]] = []
+
+    def note(label: str, result: IngestResult) -> None:
+        line = report.record(label, result)
+        if line is not None:
+            bar.clear()
+            say(line)
+            bar.refresh()
+
+    async def flush() -> None:
+        results = await ingest_documents(db, [doc for _, doc in pending])
+        for (label, _), result in zip(pending, results, strict=True):
+            note(label, result)
+        pending.clear()
+
     with tqdm(
         total=len(paths) + len(urls), unit="file", disable=not progress, file=sys.stderr
     ) as bar:
         for path in paths:
             for label, loaded in files.read_file(path):
-                result = await _ingest_loaded(db, loaded)
-                _note(report, label, result, say, bar)
+                if isinstance(loaded, SourceError):
+                    note(label, IngestResult(None, "rejected", str(loaded)))
+                    continue
+                pending.append((label, loaded))
+                if len(pending) >= BATCH_SIZE or _chars(pending) >= BATCH_CHARS:
+                    await flush()
             bar.update()
+        await flush()
         for url in urls:
-            _note(report, url, await fetch_and_ingest_url(db, url, settings), say, bar)
+            note(url, await fetch_and_ingest_url(db, url, settings))
             bar.update()
     return report
 
 
-def _note(report: IngestReport, label: str, result: IngestResult, say, bar) -> None:
-    line = report.record(label, result)
-    if line is not None:
-        bar.clear()
-        say(line)
-        bar.refresh()
-
-
-async def _ingest_loaded(db: Database, loaded: Document | SourceError) -> IngestResult:
-    if isinstance(loaded, SourceError):
-        return IngestResult(None, "rejected", str(loaded))
-    return await ingest_document(db, loaded)
+def _chars(pending: list[tuple[str, Document]]) -> int:
+    return sum(len(doc.text) for _, doc in pending)
 
 
 async def fetch_and_ingest_url(db: Database, url: str, settings: Settings) -> IngestResult:

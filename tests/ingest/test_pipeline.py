@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.ingest.document import Document
-from bot.ingest.pipeline import ingest_document, ingest_paths_or_urls
+from bot.ingest.pipeline import ingest_document, ingest_documents, ingest_paths_or_urls
 from bot.storage import articles
 from bot.storage.schema import article_sources, summaries
 
@@ -164,10 +164,33 @@ async def test_a_crash_leaves_earlier_articles_whole_and_no_half_article(databas
     async def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(articles, "add_source", crash)
+    monkeypatch.setattr(articles, "add_sources", crash)  # after the article rows are written
+    batch = [Document(path.read_text(encoding="utf-8")) for path in SEED_FILES[:3]]
     with pytest.raises(RuntimeError):
-        await ingest_document(database, Document(SEED_FILES[0].read_text(encoding="utf-8")))
+        await ingest_documents(database, batch)
     async with database.read() as conn:
         assert [view.id for view in await articles.latest(conn)] == [stored.article_id]
     assert await count_rows(database, summaries) == 1
     assert await count_rows(database, article_sources) == 1
+
+
+async def test_a_batch_dedups_against_itself(database):
+    results = await ingest_documents(
+        database,
+        [
+            Document(STORY, title="Туризм в горах", url="https://a.example/1"),
+            Document("Пустой"),
+            Document(REWRITE, title="Горы ждут туристов", url="https://b.example/2"),
+            Document(STORY, title="Туризм в горах", url="https://a.example/1/"),
+        ],
+    )
+    [first, empty, rewrite, again] = results
+    assert first.status == "added" and first.article_id is not None
+    assert (empty.status, empty.article_id) == ("rejected", None)
+    assert (rewrite.status, rewrite.article_id) == ("merged", first.article_id)
+    assert (again.status, again.reason, again.article_id) == (
+        "duplicate",
+        "same URL",
+        first.article_id,
+    )
+    assert await count_rows(database, article_sources) == 2
