@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 
 from aiogram.utils.formatting import Bold, Text, as_line
 
@@ -25,8 +25,10 @@ def outgoing(content: Text, *, preview: bool = True) -> Outgoing:
     return Outgoing(text, entities or None, preview)
 
 
-def digest_payload(article_ids: Sequence[int]) -> str:
-    return json.dumps(list(article_ids))
+@lru_cache(maxsize=4096)
+def digest_payload(article_ids: tuple[int, ...]) -> str:
+    """What a digest row stores: its article ids as JSON (one string per distinct digest)."""
+    return json.dumps(article_ids)
 
 
 def digest_messages(

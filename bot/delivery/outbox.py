@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
@@ -19,6 +20,7 @@ def article_item(article_id: int) -> str:
     return f"article:{article_id}"
 
 
+@lru_cache(maxsize=64)
 def digest_item(period: date) -> str:
     return f"digest:{period.isoformat()}"
 
