@@ -25,6 +25,32 @@ def test_default_choice(sentences, count, expected):
     assert sorted(default.choose(sentences, count, default.trained_model())) == expected
 
 
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Мост открыли.", False),
+        ("Кто виноват?", False),
+        ("«Мы готовы», — сказал он.", False),
+        ("«Мы готовы»", False),
+        ("Мост открыли в присутствии", True),
+        ("Цена составила 5 млн (около", True),
+    ],
+)
+def test_is_unfinished(sentence, expected):
+    assert default.is_unfinished(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    "sentences, count, expected",
+    [
+        ((DOG, CAT, "Идет сильный дождь и собака громко лает во дворе дома"), 2, [0, 1]),
+        ((DOG, "Идет сильный дождь и собака громко лает во"), 2, [0, 1]),
+    ],
+)
+def test_default_takes_an_unfinished_last_sentence_only_if_needed(sentences, count, expected):
+    assert sorted(default.choose(sentences, count, default.trained_model())) == expected
+
+
 def test_default_prefers_what_the_article_repeats():
     sentences = (
         "Погода сегодня переменчивая.",
