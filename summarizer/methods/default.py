@@ -45,7 +45,7 @@ class Model:
 
     def probability(self, features: dict[str, float]) -> float:
         logit = self.bias + sum(self.weights.get(name, 0.0) * x for name, x in features.items())
-        return 1.0 / (1.0 + math.exp(-logit))
+        return 1.0 / (1.0 + math.exp(-max(logit, -500.0)))  # exp(501) would overflow
 
 
 @cache
@@ -67,7 +67,7 @@ def tokenize(sentences: Sequence[str]) -> list[list[str]]:
 
 def token_features(raw: Sequence[Sequence[str]]) -> dict[str, dict[str, float]]:
     """Features of every distinct lowercased token, from its occurrences in the sentences
-    (given as their razdel tokens)."""
+    (given as their tokens)."""
     count: Counter[str] = Counter()
     capitalized: Counter[str] = Counter()
     first_sentence: dict[str, int] = {}

@@ -87,6 +87,7 @@ def test_token_features_position_and_counts():
         ({}, 0.0, {"length": 1.0}, 0.5),
         ({"length": 2.0}, -2.0, {"length": 1.0}, 0.5),
         ({"length": 1.0}, 0.0, {"length": 100.0}, 1.0),
+        ({"length": -1.0}, 0.0, {"length": 10_000.0}, 0.0),
         ({"unknown": 5.0}, 0.0, {}, 0.5),
     ],
 )
