@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 Service = Callable[[Database, Bot, Settings, asyncio.Event], Coroutine[Any, Any, None]]
 SERVICE_STOP_TIMEOUT = 10.0
+# Each update holds a pooled connection while it is handled, its replies included: a pool
+# sized for a burst of users at once keeps them from queueing for one (SQLAlchemy's default
+# is 5 + 10 overflow, and overflow connections are reopened for every burst).
+DB_POOL = {"pool_size": 20, "max_overflow": 40}
 
 
 class RedactSecrets(logging.Filter):
@@ -158,7 +162,7 @@ async def run_bot(
     """Long-poll until stopped. Migrations are applied first; the database and the bot's
     session are closed at the end (a given `db` stays open: its owner closes it)."""
     owned_db = db is None
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, **DB_POOL)
     bot = bot or build_bot(settings.require_token(), settings)
     try:
         await upgrade(db)

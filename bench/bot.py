@@ -1,0 +1,135 @@
+"""Bot benchmark (`make bench`): /latest latency through the local Bot API server while 50 users
+send at once, and the memory of the bot process, over a 100,000-article archive; the same
+run over an empty archive is the baseline.
+
+    python bench/bot.py [--articles 100000] [--rounds 10]
+
+The bot is the real `svodka run` in a process of its own (feed poller and delivery included),
+long-polling the local server over HTTP. Each round, 50 new users send /latest at the same
+moment; a request's latency runs from the update being queued on the server (long polling
+hands it to the bot at once) to the server receiving the bot's sendMessage for that user. The
+large archive is written in bulk straight into the tables by bench/archive.py's builder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from archive import _migrate, build_archive, sentence_pool  # noqa: E402
+
+from bot.localapi import LocalBotAPI, user  # noqa: E402
+
+USERS = 50
+TOKEN = "123456:BENCH"
+TARGET_P95_MS = 50.0
+TARGET_RSS_MB = 250.0
+START_TIMEOUT = 120.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of a process now and at its peak, MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def measure(database: Path, rounds: int) -> dict[str, float]:
+    """Start `svodka run` on `database`, run the rounds, stop it; latencies (ms) and RSS."""
+    async with LocalBotAPI() as api:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("SVODKA_")}
+        env |= {
+            "BOT_TOKEN": TOKEN,
+            "SVODKA_TELEGRAM_API": api.base_url,
+            "SVODKA_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        }
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=database.parent,
+            stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            await api.wait_for("setMyCommands", count=2, timeout=START_TIMEOUT)
+            latencies: list[float] = []
+            for number in range(rounds + 1):  # round 0 warms caches up and is not counted
+                round_latencies = await one_round(api, first_user=1_000_000 + number * USERS)
+                if number:
+                    latencies += round_latencies
+            rss, peak = rss_mb(bot.pid)
+        finally:
+            bot.send_signal(signal.SIGINT)
+            await bot.wait()
+    return {
+        "requests": len(latencies),
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies),
+        "rss": rss,
+        "peak": peak,
+    }
+
+
+async def one_round(api: LocalBotAPI, first_user: int) -> list[float]:
+    """USERS new users send /latest at once; each one's latency in ms."""
+    people = [user(first_user + index, f"Читатель {index}") for index in range(USERS)]
+    sent_at: dict[int, float] = {}
+    for person in people:
+        sent_at[person["id"]] = time.monotonic()
+        api.inject_message("/latest", user=person)
+    replies = await api.wait_for(
+        lambda call: call.method == "sendMessage" and call.chat_id in sent_at,
+        count=USERS,
+        timeout=60,
+    )
+    return [(call.at - sent_at[call.chat_id]) * 1000 for call in replies]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="svodka-bench-bot-") as folder:
+        empty, large = Path(folder) / "empty.db", Path(folder) / "large.db"
+        asyncio.run(_migrate(empty))
+        pool, source = sentence_pool()
+        build_seconds = build_archive(large, pool, args.articles, random.Random(7))
+        print(f"archive: {args.articles} articles from {source} in {build_seconds:.0f} s",
+              file=sys.stderr)  # fmt: skip
+        rows = [
+            ("empty archive (baseline)", asyncio.run(measure(empty, args.rounds))),
+            (f"{args.articles:,} articles", asyncio.run(measure(large, args.rounds))),
+        ]
+    print(f"/latest, {USERS} users at once, {args.rounds} rounds, `svodka run` in its own process")
+    header = f"{'archive':<26} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+    print(header + f"{'RSS MB':>8} {'peak MB':>8}")
+    for name, row in rows:
+        print(
+            f"{name:<26} {row['requests']:>8} {row['p50']:>8.1f} {row['p95']:>8.1f} "
+            f"{row['max']:>8.1f} {row['rss']:>8.0f} {row['peak']:>8.0f}"
+        )
+    large_row = rows[-1][1]
+    p95_ok = "ok" if large_row["p95"] < TARGET_P95_MS else "MISSED"
+    rss_ok = "ok" if large_row["peak"] < TARGET_RSS_MB else "MISSED"
+    print(f"targets: p95 < {TARGET_P95_MS:.0f} ms: {p95_ok}; peak RSS < {TARGET_RSS_MB:.0f} MB: "
+          f"{rss_ok}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
