@@ -67,20 +67,28 @@ def topic_for_category(name: str) -> str | None:
     return _rubrics().get(_rubric_key(name))
 
 
+_PREPOSITIONS = frozenset({"в", "во", "о", "об", "про"})
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    """Ways a topic name is looked up: as written, as lemmas, as lemmas without prepositions
+    ("В мире" is asked for as "мир", sport as "про спорт")."""
+    words = lemmas(text)
+    content = [word for word in words if word not in _PREPOSITIONS]
+    return _rubric_key(text), " ".join(words), " ".join(content)
+
+
 @cache
 def _topic_index() -> dict[str, Topic]:
-    index = {}
-    for topic in TOPICS:
-        index[topic.slug] = topic
-        index[_rubric_key(topic.name)] = topic
-        index[" ".join(lemmas(topic.name))] = topic
-    return index
+    return {key: topic for topic in TOPICS for key in (topic.slug, *_keys(topic.name))}
 
 
 def find_topic(query: str) -> Topic | None:
-    """The topic named by a slug or a Russian name in any case and form ("экономике")."""
+    """The topic named by a slug, a Russian name in any case and form ("экономике") or a
+    site rubric ("Хоккей")."""
     index = _topic_index()
-    return index.get(_rubric_key(query)) or index.get(" ".join(lemmas(query)))
+    keys = (*_keys(query), topic_for_category(query))
+    return next((index[key] for key in keys if key in index), None)
 
 
 def features(text: str, title: str = "") -> list[str]:
