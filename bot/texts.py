@@ -70,9 +70,8 @@ HELP_ADMIN = (
 UNKNOWN_COMMAND = "Не знаю такой команды. Все команды — /help."
 PLAIN_TEXT = "Я понимаю команды. Например, /latest — свежие новости, /help — все команды."
 STALE_BUTTON = "Эта кнопка больше не работает."
-SLOW_DOWN = "Не так быстро — отвечаю по порядку."
+SOMETHING_WRONG = "Что-то пошло не так. Попробуйте ещё раз чуть позже."
 ONLY_ADMINS = "Менять настройки этого чата могут только его администраторы."
-TOO_LONG = "Слишком длинное сообщение. Попробуйте короче."
 
 # Topics and subscriptions.
 TOPICS_TITLE = "Темы. Нажмите, чтобы подписаться или отписаться (✅ — вы подписаны)."
@@ -153,19 +152,15 @@ INSTANT_USAGE = "Напишите <code>/instant on</code> или <code>/instant
 # Admin.
 NOT_ADMIN = "Эта команда только для администраторов бота."
 ADD_USAGE = "Пришлите ссылку или текст: <code>/add https://…</code>."
-ADD_WORKING = "Добавляю…"
 ADD_DUPLICATE = "Такая статья уже есть в архиве."
 ADD_MERGED = "Это та же новость, что уже есть в архиве: добавил источник."
 ADD_REJECTED = "Не получилось добавить: {}."
-ADD_FAILED = "Не получилось загрузить страницу: {}."
 FEEDS_EMPTY = "Лент нет. Добавьте: <code>/feed add https://…/rss</code>."
 FEEDS_TITLE = "Ленты ({}):"
 FEED_USAGE = "Напишите <code>/feed add https://…</code> или <code>/feed remove https://…</code>."
 FEED_ADDED = "Лента добавлена, загружу её в ближайшие минуты."
-FEED_EXISTS = "Эта лента уже есть."
 FEED_REMOVED = "Лента удалена."
 FEED_NOT_FOUND = "Такой ленты нет. Список — /feeds."
-FEED_BAD_URL = "Нужна ссылка http:// или https://."
 STATS_TITLE = "Статистика"
 STATS_ARTICLES = "Статей: {}"
 STATS_TOPICS = "По темам: {}"
@@ -196,7 +191,6 @@ CHANNEL_NOT_CONNECTED = "{} не подключён. Ваши каналы — /
 CHANNEL_LIST_EMPTY = "Подключённых каналов нет. Как подключить — /channel."
 CHANNEL_LIST_TITLE = "Ваши каналы:"
 CHANNEL_LIST_INSTANT = "сразу"
-CHANNEL_NEEDS_PRIVATE = "Каналы подключаются в личном чате со мной."
 
 # Rendering.
 TIME_FORMAT = "%d.%m.%Y %H:%M"

@@ -3,15 +3,20 @@ a short notice. In groups only commands addressed to this bot get an answer."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import texts
 from bot.middlewares import NO_DB
 
 router = Router(name=__name__)
+logger = logging.getLogger(__name__)
 
 
 async def _addressed_to_me(message: Message, bot: Bot) -> bool:
@@ -35,3 +40,14 @@ async def plain_text(message: Message) -> None:
 @router.callback_query(flags=NO_DB)
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(texts.STALE_BUTTON)
+
+
+@router.errors()
+async def failed(event: ErrorEvent) -> None:
+    """A handler failed (a bug, the database or Telegram down): log it, tell the user."""
+    logger.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    with contextlib.suppress(TelegramAPIError):
+        if event.update.message is not None:
+            await event.update.message.answer(texts.SOMETHING_WRONG)
+        elif event.update.callback_query is not None:
+            await event.update.callback_query.answer(texts.SOMETHING_WRONG)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -74,9 +76,11 @@ async def show_settings(message: Message, conn: AsyncConnection, settings: Setti
 async def _refresh(query: CallbackQuery, conn: AsyncConnection, settings: Settings) -> None:
     chat = await chats.get_chat(conn, query.message.chat.id)
     count = await chats.count_subscriptions(conn, chat.id)
-    await query.message.edit_text(
-        settings_text(chat, count, settings), reply_markup=keyboards.settings(chat)
-    )
+    # Pressing the button of the current state changes nothing, which Telegram refuses.
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_text(
+            settings_text(chat, count, settings), reply_markup=keyboards.settings(chat)
+        )
 
 
 @router.message(Command("schedule"), flags=WRITE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from bot import texts
+from bot.localapi import Fault
 from bot.storage import chats
 from bot.storage.schema import articles
 
@@ -83,3 +84,17 @@ async def test_a_fast_user_is_slowed_down_in_order_not_dropped(harness_with):
         ]
         calls = harness.api.calls_to("sendMessage")
         assert calls[-1].at - calls[0].at >= (len(words) - 2) / 5.0 * 0.8
+
+
+async def test_a_failing_handler_still_answers_the_user(harness):
+    harness.api.fail(Fault.server_error(), method="sendMessage")
+    [reply] = await harness.say("/latest")
+    assert reply["text"] == texts.SOMETHING_WRONG
+
+
+async def test_pressing_the_current_setting_again_is_harmless(harness):
+    [panel] = await harness.say("/settings")
+    await harness.press(panel, button=2)  # digest at 09:00
+    answer = await harness.press(harness.current(panel), button=2)  # the same again
+    assert answer.get("text") is None  # answered quietly, no error
+    assert "Ежедневная сводка: 09:00" in harness.current(panel)["text"]
