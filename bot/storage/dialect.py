@@ -16,6 +16,8 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 Groups = Sequence[Sequence[str]]
 
+RANK_WINDOW = 1000  # newest matches ranked by relevance; older ones are out of reach of search
+
 # bm25 weights of the FTS5 columns: a word in the title counts as much as four in the text.
 SQLITE_WEIGHTS = "4.0, 1.0"
 
@@ -48,17 +50,22 @@ def match_newest(conn: AsyncConnection, groups: Groups) -> TextualSelect:
 
 def match_ranked(conn: AsyncConnection, groups: Groups) -> TextualSelect:
     """Ids and ranks (lower is better) of matching articles, best first, newest first among
-    equals. Params: limit, offset."""
+    equals. Only the RANK_WINDOW newest matches are ranked, so a word found in half the
+    archive costs no more than a rare one. Params: limit, offset."""
     if conn.dialect.name == "postgresql":
         query = _tsquery(groups)
         sql = (
-            f"SELECT id, -ts_rank(search, {query}) AS rank FROM articles"
-            f" WHERE search @@ ({query}) ORDER BY rank, id DESC LIMIT :limit OFFSET :offset"
+            f"WITH recent AS (SELECT id, search FROM articles WHERE search @@ ({query})"
+            f" ORDER BY id DESC LIMIT {RANK_WINDOW})"
+            f" SELECT id, -ts_rank(search, {query}) AS rank FROM recent"
+            " ORDER BY rank, id DESC LIMIT :limit OFFSET :offset"
         )
     else:
         sql = (
             f"SELECT rowid AS id, bm25(article_search, {SQLITE_WEIGHTS}) AS rank"
-            " FROM article_search WHERE article_search MATCH :fts"
+            " FROM article_search WHERE article_search MATCH :fts AND rowid >= ("
+            " SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM article_search"
+            f" WHERE article_search MATCH :fts ORDER BY rowid DESC LIMIT {RANK_WINDOW}))"
             " ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
         )
     return _bind(conn, text(sql), groups).columns(id=Integer, rank=Float)

@@ -185,3 +185,19 @@ async def test_a_failed_transaction_leaves_no_half_article(database):
         assert await conn.scalar(select(func.count()).select_from(summaries)) == 0
         assert await conn.scalar(select(func.count()).select_from(article_sources)) == 0
         assert await articles.search(conn, "текст") == []
+
+
+async def test_search_ranks_only_the_newest_matches(database, monkeypatch):
+    from bot.storage import dialect
+
+    oldest, *newer = await store(
+        database,
+        new_article("Биржа", "Биржа, биржа и снова биржа."),
+        new_article("Рынок", "Индекс биржи вырос."),
+        new_article("Торги", "Биржа закрылась ростом."),
+    )
+    monkeypatch.setattr(dialect, "RANK_WINDOW", 2)
+    async with database.read() as conn:
+        found = [view.id for view in await articles.search(conn, "биржа")]
+    assert sorted(found) == sorted(newer)
+    assert oldest not in found
