@@ -6,11 +6,12 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, text
 
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.schema import article_sources, summaries
 
 _serial = itertools.count()
@@ -48,11 +49,28 @@ async def store(db, *items: NewArticle) -> list[int]:
 
 async def test_migrations_are_idempotent(database):
     await upgrade(database)
-    await upgrade(database, "0001")
-    await upgrade(database)
     [article_id] = await store(database, new_article("Туризм растёт", "Туристов стало больше."))
     async with database.read() as conn:
         assert [view.id for view in await articles.search(conn, "туристы")] == [article_id]
+
+
+async def test_migration_0002_indexes_existing_articles_and_goes_back(database):
+    def downgrade_to_0001(sync_connection) -> None:
+        command.downgrade(alembic_config(sync_connection), "0001")
+
+    async with database.transaction() as conn:
+        await conn.run_sync(downgrade_to_0001)
+        await conn.execute(
+            text(
+                "INSERT INTO articles (title, lead, body, content_hash, ingested_at)"
+                " VALUES ('Туризм', 'Туристов стало больше.', 'Туристов стало больше.', 'h',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    await upgrade(database)
+    async with database.read() as conn:
+        [view] = await articles.search(conn, "туристы")
+        assert await articles.lemma_set(conn, view.id) == {"туризм", "турист", "стать", "большой"}
 
 
 async def test_round_trip_of_a_view(database):

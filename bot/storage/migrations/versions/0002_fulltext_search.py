@@ -97,7 +97,9 @@ def _backfill_lemmas() -> None:
             .where(articles.c.id == row.id)
             .values(
                 title_lemmas=index_lemmas(row.title),
-                text_lemmas=index_lemmas(f"{row.lead}\n{row.body}"),
+                text_lemmas=index_lemmas(
+                    row.body if row.lead in row.body else f"{row.lead}\n{row.body}"
+                ),
             )
         )
 
