@@ -43,6 +43,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """Resident memory of a process now and at its peak, MB."""
     fields = dict(
@@ -66,11 +72,12 @@ async def measure(database: Path, rounds: int) -> dict[str, float]:
         )  # fmt: skip
         try:
             await api.wait_for("setMyCommands", count=2, timeout=START_TIMEOUT)
+            await one_round(api, first_user=1_000_000)  # warms caches up, not counted
+            cpu_before = cpu_seconds(bot.pid)
             latencies: list[float] = []
-            for number in range(rounds + 1):  # round 0 warms caches up and is not counted
-                round_latencies = await one_round(api, first_user=1_000_000 + number * USERS)
-                if number:
-                    latencies += round_latencies
+            for number in range(1, rounds + 1):
+                latencies += await one_round(api, first_user=1_000_000 + number * USERS)
+            cpu = cpu_seconds(bot.pid) - cpu_before
             rss, peak = rss_mb(bot.pid)
         finally:
             bot.send_signal(signal.SIGINT)
@@ -80,6 +87,7 @@ async def measure(database: Path, rounds: int) -> dict[str, float]:
         "p50": statistics.median(latencies),
         "p95": percentile(latencies, 0.95),
         "max": max(latencies),
+        "cpu": cpu * 1000 / len(latencies),
         "rss": rss,
         "peak": peak,
     }
@@ -116,13 +124,15 @@ def main() -> None:
             ("empty archive (baseline)", asyncio.run(measure(empty, args.rounds))),
             (f"{args.articles:,} articles", asyncio.run(measure(large, args.rounds))),
         ]
-    print(f"/latest, {USERS} users at once, {args.rounds} rounds, `svodka run` in its own process")
+    load = os.getloadavg()[0]
+    print(f"/latest, {USERS} users at once, {args.rounds} rounds, `svodka run` in its own process"
+          f" ({os.cpu_count()} CPUs, load average {load:.1f} at the end)")  # fmt: skip
     header = f"{'archive':<26} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-    print(header + f"{'RSS MB':>8} {'peak MB':>8}")
+    print(header + f"{'CPU ms/req':>10} {'RSS MB':>8} {'peak MB':>8}")
     for name, row in rows:
         print(
             f"{name:<26} {row['requests']:>8} {row['p50']:>8.1f} {row['p95']:>8.1f} "
-            f"{row['max']:>8.1f} {row['rss']:>8.0f} {row['peak']:>8.0f}"
+            f"{row['max']:>8.1f} {row['cpu']:>10.2f} {row['rss']:>8.0f} {row['peak']:>8.0f}"
         )
     large_row = rows[-1][1]
     p95_ok = "ok" if large_row["p95"] < TARGET_P95_MS else "MISSED"

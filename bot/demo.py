@@ -31,6 +31,11 @@ REPLY_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "an
 SETTLE = 0.4  # seconds without a new reply before the bot counts as done answering
 MAX_WAIT = 15.0  # seconds for the first reply (ingesting a URL may be slow)
 
+INTRO = (
+    "Type commands (/help); a number presses that button; Ctrl+D exits.\n"
+    "To see a push: /subscribe наука, /instant on, then !new adds a science article."
+)
+
 Print = Callable[[str], None]
 
 
@@ -151,6 +156,8 @@ async def seed_archive(
 
 async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
     from bot.app import build_bot, build_dispatcher, deliver
+    from bot.delivery.pushes import scan_new_articles
+    from bot.storage.schema import utcnow
 
     with tempfile.TemporaryDirectory(prefix="svodka-demo-") as folder:
         async with LocalBotAPI() as api:
@@ -163,6 +170,8 @@ async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
             db = Database(settings.database_url)
             await upgrade(db)
             report, held_back = await seed_archive(db, settings, hold_back=1)
+            # The seeded archive is not news: mark it as scanned before anything can be pushed.
+            await scan_new_articles(db, settings, utcnow())
             out(f"Svodka demo: {report.added} articles from {SEEDS.name}/ in a temporary archive.")
             bot = build_bot(DEMO_TOKEN, settings)
             dp = build_dispatcher(db, settings, services=[deliver])
@@ -173,8 +182,7 @@ async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
             try:
                 await api.wait_for("setMyCommands", count=2)
                 if script is None:
-                    out("Type commands (/help). A number presses a button, !new adds an "
-                        "article, Ctrl+D exits.")  # fmt: skip
+                    out(INTRO)
                 lines = _typed_lines() if script is None else _scripted(script)
                 await _converse(conversation, lines, db, settings, held_back)
             finally:
