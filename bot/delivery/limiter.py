@@ -1,6 +1,6 @@
 """Telegram's send limits, kept by construction: every message waits for its slot.
 
-Each limit is a minimum spacing between messages (no bursts), so no window of any length ever
+Each limit is a spacing between messages (no bursts, see `_next`), so no window of any length
 holds more than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
 per 1/chat_rate seconds, a group or channel one per 60/group_rate seconds. A message waits for
 all three at once, so a chat that is not ready never holds up the others.
@@ -40,17 +40,14 @@ class Limiter:
         self._chat_ready: dict[int, float] = {}  # chat id -> its next free time
 
     async def acquire(self, chat_id: int, chat_kind: str) -> None:
-        """Wait until a message to the chat may go out now, and take that moment.
-
-        Slots are taken at the moment they are used, never reserved ahead: an event loop that
-        wakes late (a busy CPU) delays messages but cannot bunch them into a burst.
-        """
+        """Wait until a message to the chat may go out now, and take that moment."""
         while True:
-            ready = max(self._chat_ready.get(chat_id, 0.0), self._paused_until, self._next_slot)
+            chat_ready = self._chat_ready.get(chat_id, 0.0)
+            ready = max(chat_ready, self._paused_until, self._next_slot)
             now = self._now()
             if ready <= now:
-                self._next_slot = now + self._interval
-                self._chat_ready[chat_id] = now + self._spacing(chat_kind)
+                self._next_slot = _next(self._next_slot, now, self._interval)
+                self._chat_ready[chat_id] = _next(chat_ready, now, self._spacing(chat_kind))
                 return
             await asyncio.sleep(ready - now)
 
@@ -70,3 +67,16 @@ class Limiter:
 
     def _spacing(self, chat_kind: str) -> float:
         return self._group_interval if chat_kind in GROUP_KINDS else self._chat_interval
+
+
+def _next(due: float, taken: float, interval: float) -> float:
+    """The slot after one that was due at `due` and taken at `taken`.
+
+    Slots are taken when they are used, never reserved ahead, so an event loop that wakes late
+    (a busy CPU) cannot bunch messages into a burst. A slot taken less than half an interval
+    late still counts from when it was due, so wake-up latency is not lost from the rate: two
+    messages are never closer than half an interval, and no window of any length holds more
+    than one message over its share.
+    """
+    late = taken - due
+    return (due if late < interval / 2 else taken) + interval

@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.deliveries import Delivery
 
 DIGEST_PREFIX = "digest:"
+PUSH_CACHE = 64  # rendered pushes kept (article and timezone)
 
 
 def outgoing(content: Text, *, preview: bool = True) -> Outgoing:
@@ -79,13 +80,23 @@ class Composer:
     def __init__(self, db: Database, settings) -> None:
         self.db = db
         self.settings = settings
+        # A broadcast sends one article to many chats: render it once per timezone.
+        self._pushes: dict[tuple[int, str | None], list[Outgoing]] = {}
 
     async def __call__(self, row: Delivery) -> list[Outgoing]:
         tz = render.zone(row.timezone, self.settings.timezone)
         if row.item.startswith(DIGEST_PREFIX):
             return await self._digest(row, tz)
+        key = (row.article_id, row.timezone)
+        if key not in self._pushes:
+            if len(self._pushes) >= PUSH_CACHE:
+                del self._pushes[next(iter(self._pushes))]  # the oldest
+            self._pushes[key] = await self._push(row.article_id, tz)
+        return self._pushes[key]
+
+    async def _push(self, article_id: int | None, tz: tzinfo) -> list[Outgoing]:
         async with self.db.read() as conn:
-            view = await articles.get(conn, row.article_id) if row.article_id else None
+            view = await articles.get(conn, article_id) if article_id else None
         return [] if view is None else [outgoing(render.render_article(view, tz))]
 
     async def _digest(self, row: Delivery, tz: tzinfo) -> list[Outgoing]:

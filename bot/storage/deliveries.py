@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -119,26 +119,36 @@ async def claim(
     return rows
 
 
-async def mark_sent(
-    conn: AsyncConnection, delivery_id: int, *, message_id: int, parts: int, now: datetime
-) -> None:
-    """Telegram confirmed the last of `parts` messages of the row."""
-    await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(state=SENT, message_id=message_id, parts_sent=parts, sent_at=now)
-    )
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """Telegram confirmed message number `parts` of a row (its last one when `done`)."""
+
+    delivery_id: int
+    message_id: int
+    parts: int
+    done: bool
 
 
-async def mark_progress(
-    conn: AsyncConnection, delivery_id: int, *, message_id: int, parts: int
+async def mark_confirmed(
+    conn: AsyncConnection, confirmed: Sequence[Confirmed], now: datetime
 ) -> None:
-    """Telegram confirmed `parts` messages of a multi-message row; the rest is still to go."""
-    await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(message_id=message_id, parts_sent=parts)
-    )
+    """Record confirmations: rows whose last message went are sent, others progress."""
+    for done in (True, False):
+        rows = [
+            {"row_id": item.delivery_id, "message_id": item.message_id, "parts_sent": item.parts}
+            for item in confirmed
+            if item.done is done
+        ]
+        if rows:
+            values = {"state": SENT, "sent_at": now} if done else {}
+            await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == bindparam("row_id"))
+                .values(
+                    message_id=bindparam("message_id"), parts_sent=bindparam("parts_sent"), **values
+                ),
+                rows,
+            )
 
 
 async def retry_at(
