@@ -298,7 +298,8 @@ async def latest(
 async def search(
     conn: AsyncConnection, query: str, *, limit: int = 5, offset: int = 0
 ) -> list[ArticleView]:
-    """Articles with every word of `query` (on lemmas), best first, newest among equals."""
+    """Articles with every word of `query` (on lemmas), best first, newest among equals;
+    only the newest dialect.RANK_WINDOW matches are ranked (a news archive is read for news)."""
     groups = query_groups([query])
     if not groups:
         return []
