@@ -1,14 +1,15 @@
 """Bot benchmark (`make bench`): /latest latency through the local Bot API server while 50 users
-send at once, and the memory of the bot process, over a 100,000-article archive; the same
-run over an empty archive is the baseline.
+send at once, and the memory of the bot process, over a 100,000-article archive.
 
     python bench/bot.py [--articles 100000] [--rounds 10]
 
-The bot is the real `svodka run` in a process of its own (feed poller and delivery included),
-long-polling the local server over HTTP. Each round, 50 new users send /latest at the same
-moment; a request's latency runs from the update being queued on the server (long polling
-hands it to the bot at once) to the server receiving the bot's sendMessage for that user. The
-large archive is written in bulk straight into the tables by bench/archive.py's builder.
+Baselines in the same run: an empty archive, and the 15 seed articles (replies of the same
+size as with the large archive). The bot is the real `svodka run` in a process of its own
+(feed poller and delivery included), long-polling the local server over HTTP. Each round, 50
+new users send /latest at the same moment; a request's latency runs from the update being
+queued on the server (long polling hands it to the bot at once) to the server receiving the
+bot's sendMessage for that user. The large archive is written in bulk straight into the
+tables by bench/archive.py's builder.
 """
 
 from __future__ import annotations
@@ -108,20 +109,37 @@ async def one_round(api: LocalBotAPI, first_user: int) -> list[float]:
     return [(call.at - sent_at[call.chat_id]) * 1000 for call in replies]
 
 
+async def _seed(path: Path) -> None:
+    """The demo's archive: seeds/ through the real ingest pipeline."""
+    from bot.config import Settings
+    from bot.demo import seed_archive
+    from bot.storage.database import Database
+    from bot.storage.migrate import upgrade
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade(db)
+    await seed_archive(db, Settings())
+    await db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="svodka-bench-bot-") as folder:
-        empty, large = Path(folder) / "empty.db", Path(folder) / "large.db"
+        empty, seeded, large = (
+            Path(folder) / name for name in ("empty.db", "seeds.db", "large.db")
+        )
         asyncio.run(_migrate(empty))
+        asyncio.run(_seed(seeded))
         pool, source = sentence_pool()
         build_seconds = build_archive(large, pool, args.articles, random.Random(7))
         print(f"archive: {args.articles} articles from {source} in {build_seconds:.0f} s",
               file=sys.stderr)  # fmt: skip
         rows = [
             ("empty archive (baseline)", asyncio.run(measure(empty, args.rounds))),
+            ("seeds/, 15 articles", asyncio.run(measure(seeded, args.rounds))),
             (f"{args.articles:,} articles", asyncio.run(measure(large, args.rounds))),
         ]
     load = os.getloadavg()[0]

@@ -72,7 +72,7 @@ def build_dispatcher(
     db: Database, settings: Settings, *, services: Iterable[Service] | None = None
 ) -> Dispatcher:
     """Everything wired; `services` default to the feed poller and delivery."""
-    dp = Dispatcher(db=db, settings=settings)
+    dp = Dispatcher(disable_fsm=True, db=db, settings=settings)  # no dialogs: no FSM per update
     dp["services"] = default_services() if services is None else list(services)
     dp.update.outer_middleware(DedupMiddleware())
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))

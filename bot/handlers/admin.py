@@ -79,7 +79,7 @@ async def add(message: Message, command: CommandObject, db: Database, settings: 
 
 @router.message(
     F.chat.type == ChatType.PRIVATE,
-    F.func(lambda message: message.forward_origin is not None) | F.text.regexp(r"^https?://\S+$"),
+    F.forward_origin | F.text.regexp(r"^https?://\S+$"),
     F.text | F.caption,
     is_admin,
     flags=NO_DB,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
-from bot.handlers.common import Subject, answer_messages, chat_zone, parse_subject, quoted
+from bot.handlers.common import Subject, answer_messages, parse_subject, quoted
 from bot.storage import articles, chats
 
 router = Router(name=__name__)
@@ -51,15 +51,15 @@ def _scope(subject: Subject) -> str:
     return "k" + subject.label.replace(":", " ")
 
 
-async def _query(conn: AsyncConnection, chat_id: int, scope: str) -> tuple[dict, str | None]:
+def _query(scope: str, subs: list[chats.Subscription]) -> tuple[dict, str | None]:
     """latest() arguments for a scope, and the header's words (None: everything)."""
     if scope.startswith("t"):
         return {"topics": [scope[1:]]}, render.topic_name(scope[1:])
     if scope.startswith("k"):
         return {"keywords": [scope[1:]]}, scope[1:]
-    subs = await chats.list_subscriptions(conn, chat_id) if scope == SUBSCRIPTIONS else []
-    topics = [sub.value for sub in subs if sub.kind == chats.TOPIC]
-    keywords = [sub.value for sub in subs if sub.kind == chats.KEYWORD]
+    mine = subs if scope == SUBSCRIPTIONS else []
+    topics = [sub.value for sub in mine if sub.kind == chats.TOPIC]
+    keywords = [sub.value for sub in mine if sub.kind == chats.KEYWORD]
     return {"topics": topics, "keywords": keywords}, None
 
 
@@ -71,7 +71,8 @@ async def show_latest(
     count: int,
     before_id: int | None = None,
 ) -> None:
-    query, about = await _query(conn, message.chat.id, scope)
+    chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
+    query, about = _query(scope, subs)
     views = await articles.latest(conn, **query, limit=count, before_id=before_id)
     if not views:
         if before_id is not None:
@@ -89,7 +90,7 @@ async def show_latest(
         header = Bold(texts.LATEST_HEADER_SUBS)
     else:
         header = Bold(texts.LATEST_HEADER_ALL)
-    tz = await chat_zone(conn, message.chat.id, settings)
+    tz = render.zone(chat.timezone if chat else None, settings.timezone)
     parts = render.render_articles(views, tz, header=header)
     more = None
     if len(views) == count:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -13,6 +15,9 @@ from bot.config import Settings
 from bot.handlers.common import remember_chat
 from bot.middlewares import WRITE
 from bot.storage import chats
+
+if TYPE_CHECKING:
+    from summarizer.topics import Topic
 
 router = Router(name=__name__)
 DEEP_LINK_TOPIC = "topic_"
@@ -30,7 +35,7 @@ async def start(message: Message, command: CommandObject, conn: AsyncConnection)
     await message.answer(greeting, reply_markup=keyboards.topics(subscribed))
 
 
-def _deep_link_topic(payload: str | None):
+def _deep_link_topic(payload: str | None) -> Topic | None:
     from summarizer.topics import TOPICS
 
     if not payload or not payload.startswith(DEEP_LINK_TOPIC):

@@ -50,6 +50,13 @@ _CHAT_COLUMNS = (
     chats.c.last_digest_at,
 )
 
+_SUBSCRIPTION_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.kind,
+    subscriptions.c.value,
+    subscriptions.c.label,
+)
+
 
 def _insert(conn: AsyncConnection, table):
     """INSERT with ON CONFLICT support for the connection's dialect."""
@@ -173,13 +180,29 @@ async def remove_all_subscriptions(conn: AsyncConnection, chat_id: int) -> int:
 
 async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
     query = (
-        select(
-            subscriptions.c.id, subscriptions.c.kind, subscriptions.c.value, subscriptions.c.label
-        )
+        select(*_SUBSCRIPTION_COLUMNS)
         .where(subscriptions.c.chat_id == chat_id)
         .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
     )
     return [Subscription(*row) for row in await conn.execute(query)]
+
+
+async def chat_with_subscriptions(
+    conn: AsyncConnection, chat_id: int
+) -> tuple[Chat | None, list[Subscription]]:
+    """A chat and its subscriptions in one query (the hot path of /latest)."""
+    query = (
+        select(*_CHAT_COLUMNS, *_SUBSCRIPTION_COLUMNS)
+        .outerjoin(subscriptions, subscriptions.c.chat_id == chats.c.id)
+        .where(chats.c.id == chat_id)
+        .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        return None, []
+    width = len(_CHAT_COLUMNS)
+    subs = [Subscription(*row[width:]) for row in rows if row[width] is not None]
+    return Chat(*rows[0][:width]), subs
 
 
 async def count_subscriptions(conn: AsyncConnection, chat_id: int) -> int:
