@@ -38,18 +38,28 @@ class Limiter:
         self._next_slot = 0.0  # the earliest time of the next global slot
         self._paused_until = 0.0  # Telegram asked the whole bot to wait
         self._chat_ready: dict[int, float] = {}  # chat id -> its next free time
+        self._turn = asyncio.Lock()
 
     async def acquire(self, chat_id: int, chat_kind: str) -> None:
         """Wait until a message to the chat may go out now, and take that moment."""
         while True:
-            chat_ready = self._chat_ready.get(chat_id, 0.0)
-            ready = max(chat_ready, self._paused_until, self._next_slot)
-            now = self._now()
-            if ready <= now:
+            await self._sleep_until(max(self._chat_ready.get(chat_id, 0.0), self._paused_until))
+            # Global slots go to one waiter at a time, in arrival order: the others sleep on
+            # the lock instead of all waking at every slot to find it taken.
+            async with self._turn:
+                await self._sleep_until(max(self._next_slot, self._paused_until))
+                now = self._now()
+                chat_ready = self._chat_ready.get(chat_id, 0.0)
+                if max(chat_ready, self._paused_until) > now:
+                    continue  # paused while this waiter waited for its turn
                 self._next_slot = _next(self._next_slot, now, self._interval)
                 self._chat_ready[chat_id] = _next(chat_ready, now, self._spacing(chat_kind))
                 return
-            await asyncio.sleep(ready - now)
+
+    async def _sleep_until(self, moment: float) -> None:
+        delay = moment - self._now()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         """No message to the chat for `seconds` (Telegram's retry_after for it)."""
