@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -58,16 +58,33 @@ def _permutations() -> np.ndarray:
     return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
 
 
+@lru_cache(maxsize=200_000)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def _shingle_hashes(lemmas: Sequence[str]) -> np.ndarray:
+    """32-bit hashes of the distinct word 3-shingles, from cached word hashes mixed with
+    numpy (wrapping uint64 arithmetic): no hashing of every shingle's text."""
+    words = np.fromiter(map(_word_hash, lemmas), dtype=np.uint64, count=len(lemmas))
+    if len(words) < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
+    mixed = words[: len(words) - SHINGLE + 1].copy()
+    for offset in range(1, SHINGLE):
+        mixed = mixed * _MIX + words[offset : len(words) - SHINGLE + 1 + offset]
+    return np.unique((mixed >> np.uint64(32)) ^ (mixed & np.uint64(0xFFFFFFFF)))
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (the golden ratio)
+
+
 def fingerprint(lemmas: Sequence[str]) -> bytes | None:
     """MinHash of the text's word 3-shingles; None when the text is too short to tell."""
-    shingles = {
-        " ".join(lemmas[start : start + SHINGLE]).encode()
-        for start in range(len(lemmas) - SHINGLE + 1)
-    }
+    shingles = _shingle_hashes(lemmas)
     if len(shingles) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
-    minhash.update_batch(shingles)
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=int)
+    minhash.update_batch(shingles.tolist())
     return minhash.hashvalues.astype("<u4").tobytes()
 
 
