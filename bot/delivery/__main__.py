@@ -13,16 +13,12 @@ from bot.config import ConfigError, Settings, load_settings
 
 
 async def serve(settings: Settings) -> None:
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-
+    from bot.app import build_bot
     from bot.delivery.worker import run_delivery
     from bot.storage.database import Database
     from bot.storage.migrate import upgrade
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
-    bot = Bot(settings.require_token(), session=session)
+    bot = build_bot(settings.require_token(), settings)
     db = Database(settings.database_url)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

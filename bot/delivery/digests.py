@@ -11,6 +11,7 @@ bot missed entirely is folded into the next digest.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +25,8 @@ from bot.storage.chats import KEYWORD, TOPIC
 from bot.storage.database import Database
 from bot.storage.deliveries import DigestChat, RecentArticle
 
+log = logging.getLogger(__name__)
+
 CHUNK = 5000  # chats per transaction: keeps the write lock short for the bot's own writes
 FIRST_WINDOW = timedelta(days=1)  # what a chat's very first digest looks back over
 
@@ -31,7 +34,11 @@ FIRST_WINDOW = timedelta(days=1)  # what a chat's very first digest looks back o
 def due_period(chat: DigestChat, now: datetime, default_tz: str) -> tuple[date, datetime] | None:
     """Today's (chat-local) date and the UTC moment of its digest if that moment has come and
     the chat has not had it yet; None otherwise."""
-    period, slot = _today_slot(chat.timezone or default_tz, chat.digest_time, now)
+    try:
+        period, slot = _today_slot(chat.timezone or default_tz, chat.digest_time, now)
+    except ValueError:
+        log.warning("chat %s: digest time %r is not HH:MM; skipped", chat.id, chat.digest_time)
+        return None
     if now < slot or (chat.last_digest_at is not None and chat.last_digest_at >= slot):
         return None
     return period, slot

@@ -140,6 +140,7 @@ class Sender:
         self.settings = settings
         self.rand = rand
         self.flood = FloodWatch()
+        self.moved: dict[int, int] = {}  # groups that became supergroups: old id -> new id
 
     async def deliver(self, row: Delivery) -> bool:
         """Send the row's messages from the first unconfirmed one and record the outcome.
@@ -151,7 +152,8 @@ class Sender:
         if not messages:
             await self.outbox.fail(row, "nothing to send: the article is gone")
             return True
-        chat_id, part, plain, moved = row.chat_id, row.parts_sent, False, False
+        chat_id = self.moved.get(row.chat_id, row.chat_id)  # rows claimed before a move
+        part, plain, moved = row.parts_sent, False, False
         # Each pass sends one message or handles one error; a resend as plain text and a move
         # to a supergroup happen at most once each, so the loop ends.
         while part < len(messages):
@@ -167,6 +169,7 @@ class Sender:
                     await self.outbox.fail(row, self._reason(error))
                     return False
                 await self.chats.migrate(chat_id, error.migrate_to_chat_id)
+                self.moved[chat_id] = error.migrate_to_chat_id
                 chat_id, moved = error.migrate_to_chat_id, True
                 continue
             except TelegramAPIError as error:

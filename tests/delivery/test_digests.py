@@ -44,6 +44,12 @@ def test_a_digest_is_due_at_the_chats_own_local_time(timezone, now, last, due):
     assert due_period(chat, now, "Europe/Moscow") == due
 
 
+@pytest.mark.parametrize("digest_time", ["9 утра", "25:00", ""])
+def test_a_malformed_digest_time_skips_that_chat(digest_time):
+    chat = DigestChat(id=1, timezone=None, digest_time=digest_time, last_digest_at=None)
+    assert due_period(chat, utc(12), "Europe/Moscow") is None
+
+
 async def digest_rows(db) -> dict[int, tuple[str, list[int]]]:
     async with db.read() as conn:
         rows = await conn.execute(

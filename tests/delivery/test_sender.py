@@ -52,6 +52,15 @@ def settled(world, chat_id: int, item: str) -> Callable[[], Awaitable[bool]]:
     return check
 
 
+def settled_all(world, chat_id: int, items: list[str]) -> Callable[[], Awaitable[bool]]:
+    checks = [settled(world, chat_id, item) for item in items]
+
+    async def check() -> bool:
+        return all([await each() for each in checks])
+
+    return check
+
+
 @pytest.fixture
 async def push(sqlite_world):
     """One private chat (42) with one pending article push; its item key."""
@@ -151,20 +160,23 @@ async def test_a_group_that_became_a_supergroup_gets_it_there(
 ):
     await sqlite_world.chat(-555, "group", topics=("economy", "sport"))
     article = await sqlite_world.article("Новость для группы")
+    later = await sqlite_world.article("Ещё новость для группы")
     await enqueue_push(sqlite_world, -555, article)
+    await enqueue_push(sqlite_world, -555, later)
     bot_api.fail(Fault.migrate(-1005550000000), chat_id=-555)
-    item = article_item(article)
-    await deliver_until(
-        sqlite_world, bot, make_settings(), settled(sqlite_world, -1005550000000, item)
-    )
-    assert [m["chat"]["id"] for m in bot_api.sent_messages()] == [-1005550000000]
+    supergroup = -1005550000000
+    both = settled_all(sqlite_world, supergroup, [article_item(article), article_item(later)])
+    await deliver_until(sqlite_world, bot, make_settings(), both)
+    # Both pushes go to the supergroup, the second without another refusal.
+    assert [m["chat"]["id"] for m in bot_api.sent_messages()] == [supergroup] * 2
+    assert len(bot_api.calls_to("sendMessage")) == 3
     async with sqlite_world.db.read() as conn:
         assert await chats.get_chat(conn, -555) is None
         moved = await conn.scalars(
-            select(subscriptions.c.value).where(subscriptions.c.chat_id == -1005550000000)
+            select(subscriptions.c.value).where(subscriptions.c.chat_id == supergroup)
         )
         assert sorted(moved) == ["economy", "sport"]
-    assert (await row_of(sqlite_world, -1005550000000, item)).state == "sent"
+    assert (await row_of(sqlite_world, supergroup, article_item(article))).state == "sent"
 
 
 async def test_a_parse_error_is_resent_as_plain_text(
