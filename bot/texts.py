@@ -166,6 +166,12 @@ STATS_ARTICLES = "Статей: {}"
 STATS_TOPICS = "По темам: {}"
 STATS_CHATS = "Чатов: {} (личных {}, групп {}, каналов {})"
 STATS_DELIVERIES = "Доставки: {}"
+DELIVERY_STATES = {
+    "pending": "в очереди",
+    "sent": "отправлено",
+    "failed": "не удалось",
+    "dropped": "отменено",
+}
 STATS_ERRORS = "Последние ошибки:"
 STATS_NO_ERRORS = "Ошибок нет."
 

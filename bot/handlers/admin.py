@@ -136,7 +136,10 @@ async def stats(message: Message, conn: AsyncConnection) -> None:
         f"{render.topic_name(slug)} {number}" for slug, number in per_topic.items()
     )
     groups = kinds.get("group", 0) + kinds.get("supergroup", 0)
-    delivery_states = ", ".join(f"{state} {number}" for state, number in sorted(states.items()))
+    delivery_states = ", ".join(
+        f"{texts.DELIVERY_STATES.get(state, state)} {number}"
+        for state, number in sorted(states.items())
+    )
     lines = [
         Bold(texts.STATS_TITLE),
         texts.STATS_ARTICLES.format(await articles.count(conn)),
