@@ -212,6 +212,17 @@ async def test_search_ranks_and_pages(harness):
     assert reply["text"] == "По запросу «абракадабра» ничего не нашёл."
 
 
+async def test_search_more_pages_on(harness):
+    [first] = await harness.say("/search заречного")
+    assert first["text"].count("\n#") == 5 and button_labels(first) == [texts.MORE]
+    await harness.press(first)
+    await harness.api.wait_sent(harness.user["id"], count=2)
+    await harness.settle()
+    second = harness.api.sent_messages(harness.user["id"])[-1]
+    assert second["text"].count("\n#") >= 1
+    assert not set(first["text"].split("\n\n")[1:]) & set(second["text"].split("\n\n"))
+
+
 # --- digest and settings ------------------------------------------------------------------
 
 
