@@ -82,6 +82,25 @@ async def test_a_push_is_sent_and_marked_with_its_message_id(
     assert (row.state, row.message_id, row.attempts) == ("sent", message["message_id"], 0)
 
 
+async def test_a_broadcast_is_sent_once_per_chat_on_both_backends(
+    world, make_settings, bot_api, bot
+):
+    article = await world.article("Новость для всех")
+    for chat_id in range(1, 21):
+        await world.chat(chat_id)
+        await enqueue_push(world, chat_id, article)
+    await deliver_until(world, bot, make_settings(), all_sent(world, 20))
+    assert sorted(m["chat"]["id"] for m in bot_api.sent_messages()) == list(range(1, 21))
+
+
+def all_sent(world, count: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        async with world.db.read() as conn:
+            return await queries.counts(conn) == {"sent": count}
+
+    return check
+
+
 async def test_retry_after_waits_for_that_chat_then_sends_once(
     sqlite_world, make_settings, bot_api, bot, push
 ):
