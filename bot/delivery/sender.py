@@ -145,8 +145,9 @@ class Sender:
     async def deliver(self, row: Delivery) -> bool:
         """Send the row's messages from the first unconfirmed one and record the outcome.
 
-        False when the chat must get nothing more for now (gone, moved, or asked to wait), so
-        the caller skips its other rows; they are due again in the database.
+        False when the chat must get nothing more for now (it is gone, or Telegram asked to
+        wait), so the caller skips its other rows: the database already dropped or postponed
+        them.
         """
         messages = await self.compose(row)
         if not messages:
