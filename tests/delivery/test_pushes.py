@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
 
+from bot.config import Settings
 from bot.delivery.pushes import scan_new_articles
 from bot.delivery.worker import run_delivery
 from bot.storage import chats
@@ -69,7 +70,8 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
     """`svodka ingest` in its own process; the running worker finds it through the database."""
     await sqlite_world.chat(77, instant=True, topics=(), keywords=("метеорит",))
     stop = asyncio.Event()
-    settings = make_settings(push_scan_interval=1.0)
+    default = Settings.model_fields["push_scan_interval"].default
+    settings = make_settings(push_scan_interval=default)
     worker = asyncio.create_task(run_delivery(sqlite_world.db, bot, settings, stop))
     page = tmp_path / "meteorite.txt"
     page.write_text(
@@ -94,4 +96,5 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
         stop.set()
         await worker
     assert message["text"].startswith("Над Челябинском пролетел метеорит")
-    assert latency < settings.push_scan_interval + 1 < timedelta(seconds=10).total_seconds()
+    assert latency < 10
+    print(f"\npushed {latency:.1f} s after the ingest process stored it")
