@@ -9,7 +9,8 @@ size as with the large archive). The bot is the real `svodka run` in a process o
 new users send /latest at the same moment; a request's latency runs from the update being
 queued on the server (long polling hands it to the bot at once) to the server receiving the
 bot's sendMessage for that user. The large archive is written in bulk straight into the
-tables by bench/archive.py's builder.
+tables by bench/archive.py's builder. The last row adds a feed, which makes the bot load its
+ingest stack (the feed poller imports it only once a feed exists).
 """
 
 from __future__ import annotations
@@ -122,6 +123,17 @@ async def _seed(path: Path) -> None:
     await db.close()
 
 
+async def _add_feed(path: Path) -> None:
+    """A feed makes the bot load its ingest stack (the feed itself is refused: no network)."""
+    from bot.storage import sources
+    from bot.storage.database import Database
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    async with db.transaction() as conn:
+        await sources.add_feed(conn, "http://127.0.0.1:9/feed.xml")
+    await db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -142,6 +154,8 @@ def main() -> None:
             ("seeds/, 15 articles", asyncio.run(measure(seeded, args.rounds))),
             (f"{args.articles:,} articles", asyncio.run(measure(large, args.rounds))),
         ]
+        asyncio.run(_add_feed(large))
+        rows.append((f"{args.articles:,} + a feed", asyncio.run(measure(large, args.rounds))))
     load = os.getloadavg()[0]
     print(f"/latest, {USERS} users at once, {args.rounds} rounds, `svodka run` in its own process"
           f" ({os.cpu_count()} CPUs, load average {load:.1f} at the end)")  # fmt: skip
@@ -152,11 +166,12 @@ def main() -> None:
             f"{name:<26} {row['requests']:>8} {row['p50']:>8.1f} {row['p95']:>8.1f} "
             f"{row['max']:>8.1f} {row['cpu']:>10.2f} {row['rss']:>8.0f} {row['peak']:>8.0f}"
         )
-    large_row = rows[-1][1]
+    large_row = rows[2][1]
     p95_ok = "ok" if large_row["p95"] < TARGET_P95_MS else "MISSED"
     rss_ok = "ok" if large_row["peak"] < TARGET_RSS_MB else "MISSED"
-    print(f"targets: p95 < {TARGET_P95_MS:.0f} ms: {p95_ok}; peak RSS < {TARGET_RSS_MB:.0f} MB: "
-          f"{rss_ok}")  # fmt: skip
+    with_feed = "ok" if rows[3][1]["peak"] < TARGET_RSS_MB else "MISSED"
+    print(f"targets ({args.articles:,} articles): p95 < {TARGET_P95_MS:.0f} ms: {p95_ok}; "
+          f"peak RSS < {TARGET_RSS_MB:.0f} MB: {rss_ok} (with a feed: {with_feed})")  # fmt: skip
 
 
 if __name__ == "__main__":

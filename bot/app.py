@@ -8,6 +8,7 @@ update comes from bot.middlewares.DatabaseMiddleware.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 Service = Callable[[Database, Bot, Settings, asyncio.Event], Coroutine[Any, Any, None]]
 SERVICE_STOP_TIMEOUT = 10.0
+FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added with /feed add)
 # Each update holds a pooled connection while it is handled, its replies included: a pool
 # sized for a burst of users at once keeps them from queueing for one (SQLAlchemy's default
 # is 5 + 10 overflow, and overflow connections are reopened for every burst).
@@ -100,9 +102,23 @@ def default_services() -> list[Service]:
 
 
 async def poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+    """The feed poller. Its ingest stack (numpy, scipy, trafilatura: about 50 MB) is imported
+    only once there is a feed to poll; a bot fed by `svodka ingest` alone never loads it."""
+    while not await _has_feeds(db):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), FEED_CHECK_INTERVAL)
+        if stop.is_set():
+            return
     from bot.ingest.poller import poll_feeds_forever
 
     await poll_feeds_forever(db, settings, stop)
+
+
+async def _has_feeds(db: Database) -> bool:
+    from bot.storage import sources
+
+    async with db.read() as conn:
+        return bool(await sources.list_feeds(conn))
 
 
 async def deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
@@ -13,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import chat_zone, quoted
-from bot.ingest.pipeline import IngestResult
 from bot.middlewares import NO_DB, WRITE
 from bot.storage import articles, chats, deliveries, sources
 from bot.storage import stats as stats_queries
 from bot.storage.database import Database
+
+if TYPE_CHECKING:  # the ingest stack (numpy, scipy, trafilatura) loads on the first /add
+    from bot.ingest.pipeline import IngestResult
 
 router = Router(name=__name__)
 ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
