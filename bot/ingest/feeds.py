@@ -96,8 +96,10 @@ async def poll_feed(
         await mark_failed(db, feed, settings, str(error))
         report.problems.append(f"{feed.url}: {error}")
         return report
-    new_entries = await _not_stored(db, parsed.entries if parsed else [])
-    docs = [await _prepared(entry, feed, settings, session) for entry in new_entries]
+    docs = [
+        replace(doc, source_id=feed.id, source_name=doc.source_name or feed.title)
+        for doc in await new_documents(db, parsed.entries if parsed else [], settings, session)
+    ]
     for doc, result in zip(docs, await ingest_documents(db, docs), strict=True):
         line = report.record(doc.url or feed.url, result)
         if line:
@@ -114,25 +116,37 @@ async def poll_feed(
     return report
 
 
-async def _not_stored(db: Database, entries: list[Entry]) -> list[Entry]:
-    """Entries whose link is not in the archive yet: those seen in earlier polls are not
-    analyzed (or fetched) again."""
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+_FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF")
+
+
+def is_feed(response: fetch.Response) -> bool:
+    """Whether a fetched resource is an RSS or Atom feed rather than a web page."""
+    if response.content_type in FEED_TYPES:
+        return True
+    head = response.body[:1024].lstrip()
+    return head.startswith(b"<?xml") and any(root in head for root in _FEED_ROOTS)
+
+
+async def new_documents(
+    db: Database, entries: list[Entry], settings: Settings, session: aiohttp.ClientSession
+) -> list[Document]:
+    """Documents of the entries whose link is not in the archive yet (those seen in earlier
+    polls are not fetched or analyzed again), teasers completed from their links."""
     async with db.read() as conn:
-        return [
+        fresh = [
             entry
             for entry in entries
             if not entry.document.url
             or await articles.find_by_url(conn, dedup.canonical_url(entry.document.url)) is None
         ]
+    return [await _complete(entry, settings, session) for entry in fresh]
 
 
-async def _prepared(
-    entry: Entry, feed: Feed, settings: Settings, session: aiohttp.ClientSession
-) -> Document:
-    doc = entry.document
-    if entry.teaser and doc.url:
-        doc = await _with_full_text(doc, settings, session)
-    return replace(doc, source_id=feed.id, source_name=doc.source_name or feed.title)
+async def _complete(entry: Entry, settings: Settings, session: aiohttp.ClientSession) -> Document:
+    if entry.teaser and entry.document.url:
+        return await _with_full_text(entry.document, settings, session)
+    return entry.document
 
 
 async def _with_full_text(

@@ -79,7 +79,10 @@ async def fetch(
 
 async def fetch_text(url: str, settings: Settings, **options) -> Response:
     """A web page: like fetch, but only text types are accepted."""
-    response = await fetch(url, settings, **options)
+    return require_page(await fetch(url, settings, **options))
+
+
+def require_page(response: Response) -> Response:
     if response.content_type and not response.content_type.startswith(PAGE_TYPES):
         raise SourceError(f"not a web page ({response.content_type})")
     return response

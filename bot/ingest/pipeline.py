@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,9 @@ from bot.ingest.document import Document, SourceError, plain_text
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.ingest.fetch import Response
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +250,8 @@ async def ingest_paths_or_urls(
             bar.update()
         await flush()
         for url in urls:
-            note(url, await fetch_and_ingest_url(db, url, settings))
+            for label, result in await ingest_url(db, url, settings):
+                note(label, result)
             bar.update()
     return report
 
@@ -257,18 +261,56 @@ def _chars(pending: list[tuple[str, Document]]) -> int:
 
 
 async def fetch_and_ingest_url(db: Database, url: str, settings: Settings) -> IngestResult:
-    """Fetch a web page (a user's link or a feed entry's), extract its article and ingest it;
-    an already stored URL is not fetched again."""
+    """Fetch a web page (a user's link), extract its article and ingest it; an already stored
+    URL is not fetched again."""
     from bot.ingest import fetch
-    from bot.ingest.web import extract_html
 
-    async with db.read() as conn:
-        existing = await articles.find_by_url(conn, dedup.canonical_url(url))
-    if existing is not None:
-        return IngestResult(existing, "duplicate", "same URL")
+    known = await _stored_url(db, url)
+    if known is not None:
+        return known
     try:
-        page = await fetch.fetch_text(url, settings)
-        doc = extract_html(page.text, page.url)
+        doc = _page_document(await fetch.fetch_text(url, settings))
     except SourceError as error:
         return IngestResult(None, "rejected", str(error))
     return await ingest_document(db, doc)
+
+
+async def ingest_url(db: Database, url: str, settings: Settings) -> list[tuple[str, IngestResult]]:
+    """`svodka ingest URL`: a web page becomes an article, an RSS or Atom feed one article
+    per new entry (read once; `svodka feeds add` polls it). Each result with its label."""
+    from bot.ingest import feeds, fetch
+
+    known = await _stored_url(db, url)
+    if known is not None:
+        return [(url, known)]
+    try:
+        async with fetch.open_session(settings) as session:
+            response = await fetch.fetch(url, settings, session=session)
+            if feeds.is_feed(response):
+                parsed = feeds.parse_feed(
+                    response.body, content_type=response.content_type, charset=response.charset
+                )
+                docs = await feeds.new_documents(db, parsed.entries, settings, session)
+                results = await ingest_documents(db, docs)
+                seen = {doc.url for doc in docs}
+                return [
+                    (entry.document.url, IngestResult(None, "duplicate", "same URL"))
+                    for entry in parsed.entries
+                    if entry.document.url not in seen
+                ] + [(doc.url or url, result) for doc, result in zip(docs, results, strict=True)]
+            doc = _page_document(fetch.require_page(response))
+    except SourceError as error:
+        return [(url, IngestResult(None, "rejected", str(error)))]
+    return [(url, await ingest_document(db, doc))]
+
+
+async def _stored_url(db: Database, url: str) -> IngestResult | None:
+    async with db.read() as conn:
+        existing = await articles.find_by_url(conn, dedup.canonical_url(url))
+    return None if existing is None else IngestResult(existing, "duplicate", "same URL")
+
+
+def _page_document(response: Response) -> Document:
+    from bot.ingest.web import extract_html
+
+    return extract_html(response.text, response.url)

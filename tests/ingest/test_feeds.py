@@ -9,12 +9,15 @@ from email.utils import format_datetime
 
 import pytest
 from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.ingest.feeds import parse_feed, poll_feed
 from bot.ingest.fetch import open_session
+from bot.ingest.pipeline import ingest_paths_or_urls
 from bot.ingest.poller import poll_feeds_forever
 from bot.storage import articles, sources
 from bot.storage.schema import article_sources, utcnow
+from bot.storage.schema import sources as sources_table
 
 PARAGRAPHS = [
     "Сборная Заречного по хоккею выиграла финал областного первенства со счётом 4:2.",
@@ -235,3 +238,18 @@ async def test_the_poller_runs_until_stopped(database, site, settings):
     await asyncio.wait_for(poller, timeout=5)
     async with database.read() as conn:
         assert await articles.count(conn) == 1
+
+
+async def test_svodka_ingest_reads_a_feed_url_once(database, site, settings):
+    body = rss(
+        [
+            {"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)},
+            {"title": "Грамоты", "link": site.url("/culture/2"), "html": html(OTHER * 2)},
+        ]
+    )
+    url = site.serve("/rss", body, content_type="application/xml")
+    first = await ingest_paths_or_urls(database, [url], settings)
+    again = await ingest_paths_or_urls(database, [url], settings)
+    assert (first.added, again.added, again.duplicate) == (2, 0, 2)
+    async with database.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(sources_table)) == 0
