@@ -25,6 +25,7 @@ from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
 from bot.middlewares import DatabaseMiddleware, DedupMiddleware, ThrottleMiddleware
 from bot.storage.database import Database
+from bot.storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -173,19 +174,14 @@ async def run_bot(
     services: Iterable[Service] | None = None,
     handle_signals: bool = True,
     polling_timeout: int = 10,
-    migrate: bool = True,
 ) -> None:
-    """Long-poll until stopped. Migrations are applied first (unless the caller did that);
-    the database and the bot's session are closed at the end (a given `db` stays open: its
-    owner closes it)."""
+    """Long-poll until stopped. Migrations are applied first; the database and the bot's
+    session are closed at the end (a given `db` stays open: its owner closes it)."""
     owned_db = db is None
     db = db or Database(settings.database_url, **DB_POOL)
     bot = bot or build_bot(settings.require_token(), settings)
     try:
-        if migrate:
-            from bot.storage.migrate import upgrade
-
-            await upgrade(db)
+        await upgrade(db)
         dp = build_dispatcher(db, settings, services=services)
         await dp.start_polling(
             bot,

@@ -158,19 +158,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from bot.app import configure_logging, run_bot
 
     configure_logging(secrets=[token])
-    if _upgrade_schema() != 0:
-        return 1
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
-        runner.run(run_bot(settings, migrate=False))
+        runner.run(run_bot(settings))
     return 0
-
-
-def _upgrade_schema() -> int:
-    """`svodka db upgrade` in a child process: Alembic (12 MB) stays out of the bot's."""
-    import subprocess
-
-    command = [sys.executable, "-m", "bot", "db", "upgrade"]
-    return subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
 
 
 def _fast_loop():
