@@ -189,6 +189,10 @@ def evaluate_files(
     if len(sections) > 2 + with_categories:
         report = evaluate(everything, _predictor(model))
         sections.append(f"== all files: title + text\n{format_report(report)}")
+    sections.append(
+        "note: the shipped model was trained on ../shared/eval/topics_*_dev.csv; on those files"
+        " the figures above are its training fit, --cross-validate gives the honest ones"
+    )
     if cross_validate:
         from summarizer import topic_training
 
