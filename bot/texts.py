@@ -198,6 +198,11 @@ CHANNEL_LIST_EMPTY = "Подключённых каналов нет. Как п�
 CHANNEL_LIST_TITLE = "Ваши каналы:"
 CHANNEL_LIST_INSTANT = "сразу"
 
+# Words users may type as arguments (besides the English ones).
+WORDS_ON = frozenset({"on", "вкл", "да"})
+WORDS_OFF = frozenset({"off", "выкл", "нет"})
+WORDS_ALL = frozenset({"all", "все", "всё"})
+
 # Rendering.
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 UTC_OFFSET = "UTC{:+d}"

@@ -22,8 +22,6 @@ from bot.middlewares import WRITE
 from bot.storage import chats
 
 router = Router(name=__name__)
-OFF = {"off", "выкл", "нет"}
-ON = {"on", "вкл", "да"}
 UTC_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-]?\d{1,2})(?::?00)?$", re.IGNORECASE)
 
 
@@ -90,7 +88,7 @@ async def schedule(
     if not command.args:
         await message.answer(texts.SCHEDULE_USAGE)
         return
-    off = command.args.strip().lower() in OFF
+    off = command.args.strip().lower() in texts.WORDS_OFF
     digest_time = None if off else parse_time(command.args)
     if not off and digest_time is None:
         await message.answer(texts.SCHEDULE_BAD)
@@ -132,15 +130,15 @@ async def instant(
     message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
 ) -> None:
     choice = (command.args or "").strip().lower()
-    if choice not in ON | OFF:
+    if choice not in texts.WORDS_ON | texts.WORDS_OFF:
         await message.answer(texts.INSTANT_USAGE)
         return
     if not await may_configure(bot, message.chat, message.from_user):
         await message.answer(texts.ONLY_ADMINS)
         return
     chat = await remember_chat(conn, message.chat)
-    await chats.set_instant(conn, chat.id, choice in ON)
-    if choice in OFF:
+    await chats.set_instant(conn, chat.id, choice in texts.WORDS_ON)
+    if choice in texts.WORDS_OFF:
         await message.answer(texts.INSTANT_OFF)
     elif await chats.count_subscriptions(conn, chat.id):
         await message.answer(texts.INSTANT_ON)

@@ -15,7 +15,6 @@ from bot.storage import chats
 
 router = Router(name=__name__)
 MAX_SUBSCRIPTIONS = 50
-EVERYTHING = {"all", "все", "всё"}
 
 
 @router.message(Command("subscribe"), flags=WRITE)
@@ -54,7 +53,7 @@ async def unsubscribe(
     if not await may_configure(bot, message.chat, message.from_user):
         await message.answer(texts.ONLY_ADMINS)
         return
-    if command.args.strip().lower() in EVERYTHING:
+    if command.args.strip().lower() in texts.WORDS_ALL:
         removed = await chats.remove_all_subscriptions(conn, message.chat.id)
         await message.answer(texts.UNSUBSCRIBED_ALL.format(removed))
         return
