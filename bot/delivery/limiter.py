@@ -1,7 +1,7 @@
 """Telegram's send limits, kept by construction: every message waits for its slot.
 
-Each limit is a spacing between messages (no bursts, see `_next`), so no window of any length
-holds more than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
+Each limit is a spacing between messages (no bursts), so no window of any length holds more
+than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
 per 1/chat_rate seconds, a group or channel one per 60/group_rate seconds. A message waits for
 all three at once, so a chat that is not ready never holds up the others.
 """
@@ -49,11 +49,12 @@ class Limiter:
             async with self._turn:
                 await self._sleep_until(max(self._next_slot, self._paused_until))
                 now = self._now()
-                chat_ready = self._chat_ready.get(chat_id, 0.0)
-                if max(chat_ready, self._paused_until) > now:
+                if max(self._chat_ready.get(chat_id, 0.0), self._paused_until) > now:
                     continue  # paused while this waiter waited for its turn
                 self._next_slot = _next(self._next_slot, now, self._interval)
-                self._chat_ready[chat_id] = _next(chat_ready, now, self._spacing(chat_kind))
+                # A chat's spacing counts from the message actually sent: Telegram's per-chat
+                # limit allows no catching up after a late one.
+                self._chat_ready[chat_id] = now + self._spacing(chat_kind)
                 return
 
     async def _sleep_until(self, moment: float) -> None:

@@ -85,11 +85,12 @@ async def _admin(*statements: str) -> None:
 @pytest.fixture(params=BACKENDS)
 async def database(request, tmp_path) -> AsyncIterator[Database]:
     """An empty, migrated database: SQLite, then PostgreSQL in a schema named after the test
-    folder (skipped if unreachable, except in CI where that fails)."""
+    folder and this process, so parallel test runs do not drop each other's tables (skipped if
+    unreachable, except in CI where that fails)."""
     if request.param == "postgresql" and (reason := postgres_unavailable()):
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
-    schema = f"svodka_{request.path.parent.name}_tests"
+    schema = f"svodka_{request.path.parent.name}_{os.getpid()}"
     async with fresh_database(request.param, tmp_path, schema=schema) as db:
         yield db
