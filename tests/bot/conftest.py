@@ -48,6 +48,30 @@ def seeded_template(tmp_path_factory) -> Path:
     return path
 
 
+class UpdatesInFlight:
+    """An outer update middleware counting updates being handled, transactions included, so a
+    test can wait until what the bot did is committed rather than guess with sleeps."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler, event, data) -> Any:
+        self._count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._idle.set()
+
+    async def idle(self) -> None:
+        async with asyncio.timeout(10):
+            await self._idle.wait()
+
+
 @dataclass
 class Harness:
     """The bot polling a local Bot API server; `say` and `press` act as a user."""
@@ -55,6 +79,7 @@ class Harness:
     api: LocalBotAPI
     db: Database
     settings: Settings
+    in_flight: UpdatesInFlight
     user: dict[str, Any] = field(default_factory=lambda: DEFAULT_USER)
     admin: dict[str, Any] = field(default_factory=lambda: ADMIN)  # in SVODKA_ADMINS
 
@@ -71,12 +96,9 @@ class Harness:
         await self.settle()
         return self.api.sent_messages(chat_id)[before:]
 
-    async def settle(self, quiet: float = 0.1) -> None:
-        """Wait until no call has reached the server for `quiet` seconds."""
-        seen = -1
-        while seen != len(self.api.calls):
-            seen = len(self.api.calls)
-            await asyncio.sleep(quiet)
+    async def settle(self) -> None:
+        """Wait until every update the bot has taken is handled and its transaction done."""
+        await self.in_flight.idle()
 
     async def silence(
         self, text: str, *, user: dict | None = None, chat: dict | None = None
@@ -100,6 +122,7 @@ class Harness:
         before = len(self.api.calls_to("answerCallbackQuery"))
         self.api.inject_callback(message, button=button, data=data, user=user or self.user)
         calls = await self.api.wait_for("answerCallbackQuery", count=before + 1)
+        await self.settle()
         return calls[-1].params
 
     def current(self, message: dict) -> dict:
@@ -122,12 +145,14 @@ async def running_harness(
         db = Database(settings.database_url)
         bot = build_bot("123456:TEST", settings)
         dp = build_dispatcher(db, settings, services=[])
+        in_flight = UpdatesInFlight()
+        dp.update.outer_middleware(in_flight)  # registered last: innermost of the outer ones
         polling = asyncio.create_task(
             dp.start_polling(bot, handle_signals=False, polling_timeout=1)
         )
         await api.wait_for("setMyCommands", count=2)
         try:
-            yield Harness(api, db, settings)
+            yield Harness(api, db, settings, in_flight)
         finally:
             await dp.stop_polling()
             await polling
