@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.delivery.pushes import scan_new_articles
+from bot.delivery.pushes import PUSH_MARKER, scan_new_articles
 from bot.delivery.worker import run_delivery
 from bot.storage import chats
+from bot.storage.deliveries import get_marker
 from bot.storage.schema import articles, deliveries, utcnow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
     )
     env = {**os.environ, "SVODKA_DATABASE_URL": str(sqlite_world.db.url)}
     try:
-        await asyncio.sleep(0.2)  # the worker's first scan has marked where the news starts
+        await _first_scan_done(sqlite_world.db)
         ingest = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "ingest", str(page), cwd=REPO, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -98,3 +99,14 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
     assert message["text"].startswith("Над Челябинском пролетел метеорит")
     assert latency < 10
     print(f"\npushed {latency:.1f} s after the ingest process stored it")
+
+
+async def _first_scan_done(db) -> None:
+    """Wait until the worker's first scan has marked where the news starts: articles stored
+    before that mark count as the archive and are not pushed."""
+    async with asyncio.timeout(10):
+        while True:
+            async with db.read() as conn:
+                if await get_marker(conn, PUSH_MARKER) is not None:
+                    return
+            await asyncio.sleep(0.05)
