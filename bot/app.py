@@ -23,7 +23,12 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from bot import texts
 from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
-from bot.middlewares import DatabaseMiddleware, DedupMiddleware, ThrottleMiddleware
+from bot.middlewares import (
+    ChatAdminMiddleware,
+    DatabaseMiddleware,
+    DedupMiddleware,
+    ThrottleMiddleware,
+)
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 
@@ -78,7 +83,9 @@ def build_dispatcher(
     dp["services"] = default_services() if services is None else list(services)
     dp.update.outer_middleware(DedupMiddleware())
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))
-    transaction = DatabaseMiddleware()
+    chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
+    for observer in (dp.message, dp.callback_query):
+        observer.middleware(chat_admin)  # before the transaction: a refusal opens none
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(transaction)
     _include(dp, routers())

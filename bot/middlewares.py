@@ -1,10 +1,12 @@
-"""Per-update plumbing: drop repeated updates, pace chatty users, open a DB transaction.
+"""Per-update plumbing: drop repeated updates, pace chatty users, let only a group's admins
+change its settings, open a DB transaction.
 
 Handlers declare what they need from the database with a flag, and the transaction is opened
 and committed (or rolled back on error) here, around the handler:
     @router.message(Command("subscribe"), flags=WRITE)   # BEGIN IMMEDIATE, `conn`
     @router.message(Command("latest"))                   # default: a read transaction, `conn`
     @router.message(Command("add"), flags=NO_DB)         # the handler uses `db` itself
+    @router.message(Command("schedule"), flags=CONFIGURE) # a write; in groups, admins only
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, TelegramObject, Update, User
 
+from bot import texts
+from bot.handlers.common import may_configure
 from bot.storage.database import Database
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 WRITE = {"db": "write"}
 NO_DB = {"db": None}
+CONFIGURE = {**WRITE, "configures_chat": True}
 
 
 class DedupMiddleware(BaseMiddleware):
@@ -109,3 +114,19 @@ class DatabaseMiddleware(BaseMiddleware):
         async with transaction as conn:
             data["conn"] = conn
             return await handler(event, data)
+
+
+class ChatAdminMiddleware(BaseMiddleware):
+    """Handlers flagged CONFIGURE change a chat's subscriptions or settings: anyone may in their
+    private chat, only administrators in a group. Others are told so, and nothing is opened."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not get_flag(data, "configures_chat"):
+            return await handler(event, data)
+        is_button = isinstance(event, CallbackQuery)
+        chat = event.message.chat if is_button else event.chat
+        if await may_configure(data["bot"], chat, event.from_user):
+            return await handler(event, data)
+        if is_button:
+            return await event.answer(texts.ONLY_ADMINS, show_alert=True)
+        return await event.answer(texts.ONLY_ADMINS)

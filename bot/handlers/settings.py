@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import DigestTimeSet, InstantSet
 from bot.config import Settings
-from bot.handlers.common import may_configure, parse_time, remember_chat
-from bot.middlewares import WRITE
+from bot.handlers.common import parse_time, remember_chat
+from bot.middlewares import CONFIGURE, WRITE
 from bot.storage import chats
 
 router = Router(name=__name__)
@@ -81,9 +81,9 @@ async def _refresh(query: CallbackQuery, conn: AsyncConnection, settings: Settin
         )
 
 
-@router.message(Command("schedule"), flags=WRITE)
+@router.message(Command("schedule"), flags=CONFIGURE)
 async def schedule(
-    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings, bot: Bot
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
     if not command.args:
         await message.answer(texts.SCHEDULE_USAGE)
@@ -92,9 +92,6 @@ async def schedule(
     digest_time = None if off else parse_time(command.args)
     if not off and digest_time is None:
         await message.answer(texts.SCHEDULE_BAD)
-        return
-    if not await may_configure(bot, message.chat, message.from_user):
-        await message.answer(texts.ONLY_ADMINS)
         return
     chat = await remember_chat(conn, message.chat)
     await chats.set_digest_time(conn, chat.id, digest_time)
@@ -105,10 +102,8 @@ async def schedule(
     await message.answer(texts.SCHEDULE_SET.format(digest_time, zone_label))
 
 
-@router.message(Command("timezone"), flags=WRITE)
-async def timezone(
-    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
-) -> None:
+@router.message(Command("timezone"), flags=CONFIGURE)
+async def timezone(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     if not command.args:
         await message.answer(texts.TIMEZONE_USAGE)
         return
@@ -116,25 +111,17 @@ async def timezone(
     if zone_name is None:
         await message.answer(texts.TIMEZONE_BAD)
         return
-    if not await may_configure(bot, message.chat, message.from_user):
-        await message.answer(texts.ONLY_ADMINS)
-        return
     chat = await remember_chat(conn, message.chat)
     await chats.set_timezone(conn, chat.id, zone_name)
     now = datetime.now(ZoneInfo(zone_name)).strftime("%H:%M")
     await message.answer(texts.TIMEZONE_SET.format(render.zone_label(zone_name), now))
 
 
-@router.message(Command("instant"), flags=WRITE)
-async def instant(
-    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
-) -> None:
+@router.message(Command("instant"), flags=CONFIGURE)
+async def instant(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     choice = (command.args or "").strip().lower()
     if choice not in texts.WORDS_ON | texts.WORDS_OFF:
         await message.answer(texts.INSTANT_USAGE)
-        return
-    if not await may_configure(bot, message.chat, message.from_user):
-        await message.answer(texts.ONLY_ADMINS)
         return
     chat = await remember_chat(conn, message.chat)
     await chats.set_instant(conn, chat.id, choice in texts.WORDS_ON)
@@ -146,38 +133,30 @@ async def instant(
         await message.answer(texts.INSTANT_ON_NO_SUBS)
 
 
-@router.callback_query(InstantSet.filter(), F.message, flags=WRITE)
+@router.callback_query(InstantSet.filter(), F.message, flags=CONFIGURE)
 async def instant_button(
     query: CallbackQuery,
     callback_data: InstantSet,
     conn: AsyncConnection,
     settings: Settings,
-    bot: Bot,
 ) -> None:
-    if not await may_configure(bot, query.message.chat, query.from_user):
-        await query.answer(texts.ONLY_ADMINS, show_alert=True)
-        return
     await remember_chat(conn, query.message.chat)
     await chats.set_instant(conn, query.message.chat.id, callback_data.on)
     await _refresh(query, conn, settings)
     await query.answer()
 
 
-@router.callback_query(DigestTimeSet.filter(), F.message, flags=WRITE)
+@router.callback_query(DigestTimeSet.filter(), F.message, flags=CONFIGURE)
 async def digest_time_button(
     query: CallbackQuery,
     callback_data: DigestTimeSet,
     conn: AsyncConnection,
     settings: Settings,
-    bot: Bot,
 ) -> None:
     raw = callback_data.time
     digest_time = None if raw == "off" else parse_time(f"{raw[:2]}:{raw[2:]}")
     if raw != "off" and digest_time is None:
         await query.answer(texts.STALE_BUTTON)
-        return
-    if not await may_configure(bot, query.message.chat, query.from_user):
-        await query.answer(texts.ONLY_ADMINS, show_alert=True)
         return
     await remember_chat(conn, query.message.chat)
     await chats.set_digest_time(conn, query.message.chat.id, digest_time)

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import SubscriptionRemove
-from bot.handlers.common import may_configure, parse_subject, quoted, remember_chat
-from bot.middlewares import WRITE
+from bot.handlers.common import parse_subject, quoted, remember_chat
+from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
 router = Router(name=__name__)
 MAX_SUBSCRIPTIONS = 50
 
 
-@router.message(Command("subscribe"), flags=WRITE)
-async def subscribe(
-    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
-) -> None:
+@router.message(Command("subscribe"), flags=CONFIGURE)
+async def subscribe(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     if not command.args:
         await message.answer(texts.SUBSCRIBE_USAGE)
         return
     subject = parse_subject(command.args)
     if subject is None:
         await message.answer(texts.BAD_KEYWORD)
-        return
-    if not await may_configure(bot, message.chat, message.from_user):
-        await message.answer(texts.ONLY_ADMINS)
         return
     chat = await remember_chat(conn, message.chat)
     if await chats.count_subscriptions(conn, chat.id) >= MAX_SUBSCRIPTIONS:
@@ -43,15 +38,10 @@ async def subscribe(
         await message.answer(**quoted(texts.SUBSCRIBED_KEYWORD, subject.label))
 
 
-@router.message(Command("unsubscribe"), flags=WRITE)
-async def unsubscribe(
-    message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot
-) -> None:
+@router.message(Command("unsubscribe"), flags=CONFIGURE)
+async def unsubscribe(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     if not command.args:
         await message.answer(texts.UNSUBSCRIBE_USAGE)
-        return
-    if not await may_configure(bot, message.chat, message.from_user):
-        await message.answer(texts.ONLY_ADMINS)
         return
     if command.args.strip().lower() in texts.WORDS_ALL:
         removed = await chats.remove_all_subscriptions(conn, message.chat.id)
@@ -75,14 +65,11 @@ async def my_subscriptions(message: Message, conn: AsyncConnection) -> None:
     await message.answer(texts.MY_SUBSCRIPTIONS, reply_markup=keyboards.subscriptions(subs))
 
 
-@router.callback_query(SubscriptionRemove.filter(), F.message, flags=WRITE)
+@router.callback_query(SubscriptionRemove.filter(), F.message, flags=CONFIGURE)
 async def remove_button(
-    query: CallbackQuery, callback_data: SubscriptionRemove, conn: AsyncConnection, bot: Bot
+    query: CallbackQuery, callback_data: SubscriptionRemove, conn: AsyncConnection
 ) -> None:
     chat = query.message.chat
-    if not await may_configure(bot, chat, query.from_user):
-        await query.answer(texts.ONLY_ADMINS, show_alert=True)
-        return
     if not await chats.remove_subscription_by_id(conn, chat.id, callback_data.id):
         await query.answer(texts.STALE_BUTTON)
         return

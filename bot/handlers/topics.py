@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import ShowTopics, TopicToggle
-from bot.handlers.common import may_configure, remember_chat
-from bot.middlewares import WRITE
+from bot.handlers.common import remember_chat
+from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
 router = Router(name=__name__)
@@ -34,9 +34,9 @@ async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> Non
     await query.answer()
 
 
-@router.callback_query(TopicToggle.filter(), F.message, flags=WRITE)
+@router.callback_query(TopicToggle.filter(), F.message, flags=CONFIGURE)
 async def toggle_topic(
-    query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection, bot: Bot
+    query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection
 ) -> None:
     from summarizer.topics import TOPICS
 
@@ -45,9 +45,6 @@ async def toggle_topic(
         await query.answer(texts.STALE_BUTTON)
         return
     chat = query.message.chat
-    if not await may_configure(bot, chat, query.from_user):
-        await query.answer(texts.ONLY_ADMINS, show_alert=True)
-        return
     await remember_chat(conn, chat)
     if await chats.remove_subscription(conn, chat.id, chats.TOPIC, topic.slug):
         notice = texts.TOPIC_TOGGLED_OFF.format(topic.name)
