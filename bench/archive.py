@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 # Only what a process holding the archive open needs; the rest is imported where it is used,
 # so that the memory probe (a child process running --hold-open) measures just that.
+from report import print_targets  # noqa: E402  (bench/ is on sys.path)
+
 from bot.storage import Database, articles, upgrade  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "gazeta_dev.jsonl"
@@ -320,11 +322,7 @@ def main() -> None:
         (f"database size, {size} articles", size_mb, "MB", "", None),
         (f"bulk write of {size} articles", build_seconds, "s", "", None),
     ]
-    print(f"| {'measure':<40} | {'value':>10} {'':<10} | {'target':<6} |        |")
-    print(f"|{'-' * 42}|{'-' * 23}|{'-' * 8}|{'-' * 8}|")
-    for name, value, unit, target, ok in rows:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"| {name:<40} | {value:>10.2f} {unit:<10} | {target:<6} | {verdict:<6} |")
+    print_targets(rows)
 
 
 if __name__ == "__main__":

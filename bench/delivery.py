@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from report import print_targets  # noqa: E402  (bench/ is on sys.path)
 from sqlalchemy import insert, select, update  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -332,11 +333,7 @@ def main() -> None:
         ),
         ("digests enqueued", digest["enqueued"], "", "", None),
     ]
-    print(f"| {'measure':<40} | {'value':>10} {'':<6} | {'target':<6} |        |")
-    print(f"|{'-' * 42}|{'-' * 19}|{'-' * 8}|{'-' * 8}|")
-    for name, value, unit, target, ok in rows:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"| {name:<40} | {value:>10.2f} {unit:<6} | {target:<6} | {verdict:<6} |")
+    print_targets(rows)
 
 
 if __name__ == "__main__":
