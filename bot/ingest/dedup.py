@@ -12,7 +12,6 @@ from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHash
 
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "ysclid", "_openstat", "mc_cid", "mc_eid"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -45,17 +44,22 @@ def content_hash(text: str) -> str:
 
 
 NUM_PERM = 60
-SCHEME = "affine32"  # fixed, so that stored fingerprints stay comparable across versions
 BAND_ROWS = 3  # 20 bands of 3: a pair with Jaccard 0.5 becomes a candidate with p = 0.93
 SHINGLE = 3  # words per shingle
 MIN_SHINGLES = 8  # shorter texts are left to the exact hash
 SIMILARITY = 0.5  # estimated Jaccard of shingles from which two texts are one story
+CHUNK = 16_384  # shingles permuted at once: bounds memory on a 5 MB page
 
 
 @cache
-def _permutations() -> np.ndarray:
-    # The same seed for every fingerprint ever stored, so they stay comparable.
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """NUM_PERM affine permutations h -> a*h + b of 32-bit values (wrapping uint32 arithmetic;
+    an odd `a` makes each one a bijection). The seed is fixed for every fingerprint ever
+    stored, so they stay comparable."""
+    generator = np.random.default_rng(1)
+    a = generator.integers(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.integers(0, 1 << 32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
+    return a[:, None], b[:, None]
 
 
 @lru_cache(maxsize=200_000)
@@ -80,12 +84,15 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (the golden ratio
 
 def fingerprint(lemmas: Sequence[str]) -> bytes | None:
     """MinHash of the text's word 3-shingles; None when the text is too short to tell."""
-    shingles = _shingle_hashes(lemmas)
+    shingles = _shingle_hashes(lemmas).astype(np.uint32)
     if len(shingles) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=int)
-    minhash.update_batch(shingles.tolist())
-    return minhash.hashvalues.astype("<u4").tobytes()
+    a, b = _permutations()
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(shingles), CHUNK):
+        permuted = a * shingles[start : start + CHUNK] + b
+        np.minimum(signature, permuted.min(axis=1), out=signature)
+    return signature.astype("<u4").tobytes()
 
 
 def bands(signature: bytes | None) -> tuple[int, ...]:
