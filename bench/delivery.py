@@ -43,9 +43,9 @@ from bot.delivery.outbox import Outbox, article_item  # noqa: E402
 from bot.delivery.worker import run_delivery  # noqa: E402
 from bot.localapi import LocalBotAPI, RateLimits, make_bot  # noqa: E402
 from bot.storage import Database, articles, upgrade  # noqa: E402
-from bot.storage.articles import NewArticle, SourceRef  # noqa: E402
 from bot.storage.schema import articles as articles_table  # noqa: E402
 from bot.storage.schema import chats, deliveries, subscriptions  # noqa: E402
+from bot.storage.testing import sample_article  # noqa: E402
 
 WARM_UP_CHATS = 50
 WARM_UP_BASE = 10_000_000  # chat ids of the warm-up broadcast
@@ -215,20 +215,12 @@ async def store_articles(db: Database, count: int, rng: random.Random) -> list[i
             keyword = rng.choice(KEYWORDS)
             title = f"Новость {serial}: {keyword} и другие события"
             text = f"Главное о теме «{keyword}» за день. Подробности и комментарии экспертов."
-            new = NewArticle(
+            new = sample_article(
+                title,
+                text,
+                key=f"bench-{serial}",
                 url=f"https://example.ru/{serial}",
-                title=title,
-                lead=text,
-                body=text,
-                content_hash=f"bench-{serial}",
-                fingerprint=None,
-                bands=(),
-                published_at=None,
-                title_lemmas=articles.index_lemmas(title),
-                text_lemmas=articles.index_lemmas(text),
-                summary=tuple(text.split(". ")),
                 topics=tuple(topic.slug for topic in rng.sample(TOPICS, 2)),
-                source=SourceRef(url=f"https://example.ru/{serial}", name="Вестник"),
             )
             article_id = await articles.insert(conn, new)
             ingested = NOW - timedelta(hours=23) + timedelta(seconds=serial * 200)

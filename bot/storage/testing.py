@@ -16,12 +16,14 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.storage.articles import NewArticle, SourceRef, index_lemmas
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 
@@ -94,3 +96,33 @@ async def database(request, tmp_path) -> AsyncIterator[Database]:
     schema = f"svodka_{request.path.parent.name}_{os.getpid()}"
     async with fresh_database(request.param, tmp_path, schema=schema) as db:
         yield db
+
+
+def sample_article(
+    title: str,
+    text: str,
+    *,
+    key: object,
+    url: str | None = None,
+    topics: tuple[str, ...] = ("economy",),
+    summary: tuple[str, ...] | None = None,
+    published_at: datetime | None = None,
+    source: SourceRef | None = None,
+) -> NewArticle:
+    """A ready-to-store article, without the ingest pipeline, for tests and benches that need
+    rows fast. `key` makes its content hash unique; the summary defaults to every sentence."""
+    return NewArticle(
+        url=url,
+        title=title,
+        lead=text.split(".")[0] + ".",
+        body=text,
+        content_hash=f"sample-{key}",
+        fingerprint=None,
+        bands=(),
+        published_at=published_at,
+        title_lemmas=index_lemmas(title),
+        text_lemmas=index_lemmas(text),
+        summary=summary or tuple(part.strip() + "." for part in text.split(".") if part.strip()),
+        topics=topics,
+        source=source or SourceRef(url=url, name="Вестник"),
+    )

@@ -12,10 +12,9 @@ from sqlalchemy import update
 
 from bot.config import Settings
 from bot.storage import articles, chats
-from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
 from bot.storage.schema import articles as articles_table
-from bot.storage.testing import database, fresh_database  # noqa: F401
+from bot.storage.testing import database, fresh_database, sample_article  # noqa: F401
 
 FAST = {
     "delivery_rate": 200.0,
@@ -77,21 +76,10 @@ class World:
         ingested_at: datetime | None = None,
     ) -> int:
         serial = next(self._serial)
-        new = NewArticle(
-            url=f"https://example.ru/news/{serial}",
-            title=title,
-            lead=text.split(".")[0] + ".",
-            body=text,
-            content_hash=f"delivery-{serial}",
-            fingerprint=None,
-            bands=(),
-            published_at=None,
-            title_lemmas=articles.index_lemmas(title),
-            text_lemmas=articles.index_lemmas(text),
-            summary=tuple(part.strip() + "." for part in text.split(".") if part.strip()),
+        new = sample_article(
+            title, text, key=f"delivery-{serial}", url=f"https://example.ru/news/{serial}",
             topics=topics,
-            source=SourceRef(url=f"https://example.ru/news/{serial}", name="Вестник"),
-        )
+        )  # fmt: skip
         async with self.db.transaction() as conn:
             article_id = await articles.insert(conn, new)
             if ingested_at is not None:

@@ -13,6 +13,7 @@ from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.schema import article_sources, summaries
+from bot.storage.testing import sample_article
 
 _serial = itertools.count()
 
@@ -25,19 +26,14 @@ def new_article(
     url: str | None = None,
     source: str | None = "Вестник",
 ) -> NewArticle:
-    return NewArticle(
+    return sample_article(
+        title,
+        text,
+        key=next(_serial),
         url=url,
-        title=title,
-        lead=text.split(".")[0] + ".",
-        body=text,
-        content_hash=f"hash-{next(_serial)}",
-        fingerprint=None,
-        bands=(),
-        published_at=datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
-        title_lemmas=articles.index_lemmas(title),
-        text_lemmas=articles.index_lemmas(text),
-        summary=(text, "Вторая фраза."),
         topics=topics,
+        summary=(text, "Вторая фраза."),
+        published_at=datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
         source=SourceRef(url=url, name=source, categories=("Экономика",)),
     )
 
