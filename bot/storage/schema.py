@@ -167,15 +167,21 @@ chats = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 
+
+def chat_id_column() -> Column:
+    """A row's chat; it follows the chat when a group becomes a supergroup (a new id)."""
+    return Column(
+        "chat_id",
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    )
+
+
 subscriptions = Table(
     "subscriptions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "chat_id",
-        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
+    chat_id_column(),
     Column("kind", String(8), nullable=False),  # topic | keyword
     Column("value", Text, nullable=False),  # topic slug, or the keyword's lemmas joined by " "
     Column("label", Text, nullable=False),  # as the user typed it
@@ -189,11 +195,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "chat_id",
-        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
+    chat_id_column(),
     Column("item", String(64), nullable=False),  # "article:<id>" | "digest:<period>"
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE")),
     Column("state", String(8), nullable=False, default="pending"),  # pending|sent|failed|dropped
