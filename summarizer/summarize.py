@@ -7,7 +7,7 @@ from itertools import islice
 
 from summarizer import methods
 from summarizer import text as nlp
-from summarizer.cleaning import clean
+from summarizer.cleaning import Article, clean
 
 MAX_CANDIDATES = 200
 """News puts its substance first; later sentences of a huge text only cost time and memory."""
@@ -25,14 +25,19 @@ class Summary:
 
 
 def summarize(
-    text: str, *, sentences: int = 3, method: str = "default", max_chars: int | None = None
+    text: str | Article,
+    *,
+    sentences: int = 3,
+    method: str = "default",
+    max_chars: int | None = None,
 ) -> Summary:
-    """Summarize `text` in at most `sentences` sentences and, if given, `max_chars` characters
-    (whole sentences only: fewer sentences rather than a cut one)."""
+    """Summarize `text` (scraped text, or an article `clean` already made of it) in at most
+    `sentences` sentences and, if given, `max_chars` characters (whole sentences only: fewer
+    sentences rather than a cut one)."""
     if sentences < 0:
         raise ValueError(f"sentences must be >= 0, got {sentences}")
     select = methods.get(method)
-    article = clean(text)
+    article = text if isinstance(text, Article) else clean(text)
     candidates = tuple(islice(nlp.iter_sentences(article.body), MAX_CANDIDATES))
     document = methods.Document(candidates, title=article.title)
     for count in range(min(sentences, len(candidates)), 0, -1):

@@ -55,8 +55,10 @@ def analyze(word: str) -> Analysis:
     return Analysis(parse.normal_form.replace("ё", "е"), parse.tag.POS or "", proper)
 
 
+@lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    """Normal form of one lowercased word ("туризма" -> "туризм"); non-Cyrillic words as is."""
+    """Normal form of one lowercased word ("туризма" -> "туризм"); non-Cyrillic words as is.
+    Cached apart from `analyze`: indexing and classifying call it for every word of a text."""
     return analyze(word).lemma
 
 

@@ -53,6 +53,16 @@ def keywords() -> dict[str, frozenset[str]]:
     return {row["slug"]: frozenset(row["keywords"].split()) for row in _data_rows("topics.csv")}
 
 
+@cache
+def _keyword_columns(topics: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Keyword lemma -> the positions in `topics` of the topics it is a keyword of."""
+    columns: dict[str, list[int]] = {}
+    for column, slug in enumerate(topics):
+        for word in keywords().get(slug, ()):
+            columns.setdefault(word, []).append(column)
+    return {word: tuple(found) for word, found in columns.items()}
+
+
 def _rubric_key(name: str) -> str:
     return " ".join(name.replace("ё", "е").replace("Ё", "Е").casefold().split())
 
@@ -133,8 +143,8 @@ class TopicModel:
         self, text: str, *, title: str = "", categories: Iterable[str] = ()
     ) -> dict[str, float]:
         """Probability of each topic; empty when nothing in the input speaks of any topic."""
-        tokens = features(text, title)
-        logits = self._text_logits(tokens) + self.lexicon_weight * self._lexicon(tokens)
+        counts = Counter(features(text, title))
+        logits = self._text_logits(counts) + self.lexicon_weight * self._lexicon(counts)
         category_topics = {topic_for_category(category) for category in categories}
         category_hits = np.array([slug in category_topics for slug in self.topics], dtype=float)
         if not logits.any() and not category_hits.any():
@@ -155,19 +165,22 @@ class TopicModel:
             if rank == 0 or p >= self.threshold
         ]
 
-    def _text_logits(self, tokens: list[str]) -> np.ndarray:
-        counts = Counter(token for token in tokens if token in self.vocabulary)
-        if not counts:
+    def _text_logits(self, counts: Counter[str]) -> np.ndarray:
+        known = {token: count for token, count in counts.items() if token in self.vocabulary}
+        if not known:
             return np.zeros(len(self.topics))
-        rows = np.fromiter((self.vocabulary[token] for token in counts), dtype=np.int64)
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))
+        rows = np.fromiter((self.vocabulary[token] for token in known), dtype=np.int64)
+        tf = 1.0 + np.log(np.fromiter(known.values(), dtype=float))
         values = tf * self.idf[rows]
         values /= np.linalg.norm(values)
         return values @ self.weights[rows] + self.bias
 
-    def _lexicon(self, tokens: list[str]) -> np.ndarray:
-        lexicon = keywords()
-        hits = [sum(token in lexicon[slug] for token in tokens) for slug in self.topics]
+    def _lexicon(self, counts: Counter[str]) -> np.ndarray:
+        columns = _keyword_columns(self.topics)
+        hits = [0] * len(self.topics)
+        for token, count in counts.items():
+            for column in columns.get(token, ()):
+                hits[column] += count
         return np.log1p(np.array(hits, dtype=float))
 
     def save(self, path: str) -> None:

@@ -68,15 +68,17 @@ def _word_hash(word: str) -> int:
 
 
 def _shingle_hashes(lemmas: Sequence[str]) -> np.ndarray:
-    """32-bit hashes of the distinct word 3-shingles, from cached word hashes mixed with
-    numpy (wrapping uint64 arithmetic): no hashing of every shingle's text."""
+    """32-bit hashes of the word 3-shingles, from cached word hashes mixed with numpy (wrapping
+    uint64 arithmetic): no hashing of every shingle's text. Repeats are kept: a minimum does
+    not change when a value comes twice, and dropping them would cost a sort."""
     words = np.fromiter(map(_word_hash, lemmas), dtype=np.uint64, count=len(lemmas))
-    if len(words) < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
-    mixed = words[: len(words) - SHINGLE + 1].copy()
+    count = len(words) - SHINGLE + 1
+    if count < 1:
+        return np.empty(0, dtype=np.uint32)
+    mixed = words[:count]
     for offset in range(1, SHINGLE):
-        mixed = mixed * _MIX + words[offset : len(words) - SHINGLE + 1 + offset]
-    return np.unique((mixed >> np.uint64(32)) ^ (mixed & np.uint64(0xFFFFFFFF)))
+        mixed = mixed * _MIX + words[offset : count + offset]
+    return ((mixed >> np.uint64(32)) ^ mixed).astype(np.uint32)  # high half xor low half
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (the golden ratio)
@@ -84,14 +86,13 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (the golden ratio
 
 def fingerprint(lemmas: Sequence[str]) -> bytes | None:
     """MinHash of the text's word 3-shingles; None when the text is too short to tell."""
-    shingles = _shingle_hashes(lemmas).astype(np.uint32)
+    shingles = _shingle_hashes(lemmas)
     if len(shingles) < MIN_SHINGLES:
         return None
     a, b = _permutations()
-    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
-    for start in range(0, len(shingles), CHUNK):
-        permuted = a * shingles[start : start + CHUNK] + b
-        np.minimum(signature, permuted.min(axis=1), out=signature)
+    signature = (a * shingles[:CHUNK] + b).min(axis=1)
+    for start in range(CHUNK, len(shingles), CHUNK):
+        np.minimum(signature, (a * shingles[start : start + CHUNK] + b).min(axis=1), out=signature)
     return signature.astype("<u4").tobytes()
 
 

@@ -1,9 +1,9 @@
-"""The ingest pipeline: a Document is cleaned, summarized, classified and fingerprinted once,
-then stored as a new article or merged into the one it duplicates.
+"""The ingest pipeline: a Document is cleaned and keyed for dedup, then stored as a new article
+(summarized and classified once) or merged into the one it duplicates.
 
-Documents go in batches (one document is a batch of one): the CPU work happens first, then one
-transaction dedups the whole batch with three lookups and stores it with a few multi-row
-inserts, so the write lock is held briefly and the database costs little per article. A crash
+Documents go in batches (one document is a batch of one). A read transaction looks the whole
+batch up in the archive with three queries; only the stories found new are summarized and
+classified, and one short write transaction stores them with a few multi-row inserts. A crash
 leaves whole articles or none: never half of one.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -27,6 +27,7 @@ from bot.storage.database import Database
 
 if TYPE_CHECKING:
     from bot.ingest.fetch import Response
+    from summarizer import Article
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,31 @@ class Rejected(Exception):
     """The document holds no article; the message says why, in one line."""
 
 
-def analyze(doc: Document) -> NewArticle:
-    """Everything computed from the text, once: title, lead, body, summary, topics, lemmas,
-    hash and fingerprint. Raises Rejected for a document that holds no article."""
-    from summarizer import clean, summarize
-    from summarizer.topics import classify
+@dataclass(slots=True)
+class Draft:
+    """A document cleaned and keyed for dedup; `complete` adds what only a new story needs."""
+
+    article: Article
+    new: NewArticle
+    completed: NewArticle | None = None
+
+    def complete(self) -> NewArticle:
+        """The article with its summary and topics (computed once)."""
+        from summarizer import summarize
+        from summarizer.topics import classify
+
+        if self.completed is None:
+            new = self.new
+            summary = summarize(self.article, sentences=SUMMARY_SENTENCES)
+            topics = classify(new.body, title=new.title, categories=new.source.categories)
+            self.completed = replace(new, summary=summary.sentences, topics=tuple(topics))
+        return self.completed
+
+
+def prepare(doc: Document) -> Draft:
+    """Clean `doc` and compute its title, lemmas, hash and fingerprint. Raises Rejected for a
+    document that holds no article."""
+    from summarizer import clean
 
     given_title = plain_text(doc.title) if doc.title else ""
     page = doc.text
@@ -67,10 +88,9 @@ def analyze(doc: Document) -> NewArticle:
         raise Rejected(f"no article text ({len(body_lemmas)} words)")
     title = (given_title or plain_text(article.title) or article.lead)[:MAX_TITLE_CHARS]
     standfirst = "" if article.lead in article.body else article.lead
-    summary = summarize(page, sentences=SUMMARY_SENTENCES)
     fingerprint = dedup.fingerprint(body_lemmas)
     url = dedup.canonical_url(doc.url) if doc.url else None
-    return NewArticle(
+    new = NewArticle(
         url=url,
         title=title,
         lead=article.lead,
@@ -81,8 +101,6 @@ def analyze(doc: Document) -> NewArticle:
         published_at=doc.published,
         title_lemmas=articles.index_lemmas(title),
         text_lemmas=articles.join_lemmas(articles.lemmas(standfirst) + body_lemmas),
-        summary=summary.sentences,
-        topics=tuple(classify(article.body, title=title, categories=doc.categories)),
         source=SourceRef(
             url=url,
             name=doc.source_name,
@@ -92,6 +110,7 @@ def analyze(doc: Document) -> NewArticle:
             source_id=doc.source_id,
         ),
     )
+    return Draft(article, new)
 
 
 async def ingest_document(db: Database, doc: Document) -> IngestResult:
@@ -102,56 +121,71 @@ async def ingest_document(db: Database, doc: Document) -> IngestResult:
 
 
 async def ingest_documents(db: Database, docs: Sequence[Document]) -> list[IngestResult]:
-    """Ingest a batch of documents in one transaction; one result per document, in order."""
-    analyzed: list[NewArticle | IngestResult] = []
+    """Ingest a batch of documents; one result per document, in order."""
+    prepared: list[Draft | IngestResult] = []
     for doc in docs:
         try:
-            analyzed.append(analyze(doc))
+            prepared.append(prepare(doc))
         except Rejected as error:
-            analyzed.append(IngestResult(None, "rejected", str(error)))
-    batch = [item for item in analyzed if isinstance(item, NewArticle)]
-    stored = iter(await _store_in_transaction(db, batch) if batch else [])
-    return [item if isinstance(item, IngestResult) else next(stored) for item in analyzed]
+            prepared.append(IngestResult(None, "rejected", str(error)))
+    drafts = [item for item in prepared if isinstance(item, Draft)]
+    stored = iter(await _store(db, drafts) if drafts else [])
+    return [item if isinstance(item, IngestResult) else next(stored) for item in prepared]
 
 
-async def _store_in_transaction(db: Database, batch: list[NewArticle]) -> list[IngestResult]:
+async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:
+    async with db.read() as conn:
+        known = await articles.lookup(conn, [draft.new for draft in drafts])
+    plan = Plan.make(drafts, known)
     try:
         async with db.transaction() as conn:
-            return await store(conn, batch)
+            return await plan.carry_out(conn)
     except IntegrityError:
-        # Another writer stored the same URL or text between our lookup and our insert (possible
-        # on PostgreSQL); in a new transaction the lookup sees it.
+        # Another writer stored the same URL or text since the lookup; inside the write
+        # transaction the lookup sees it.
         async with db.transaction() as conn:
-            return await store(conn, batch)
+            known = await articles.lookup(conn, [draft.new for draft in drafts])
+            return await Plan.make(drafts, known).carry_out(conn)
 
 
-async def store(conn, batch: Sequence[NewArticle]) -> list[IngestResult]:
-    """Dedup `batch` against the archive and against itself, store what is new and remember
-    new sources of stories already stored (on the caller's transaction)."""
-    known = await articles.lookup(conn, batch)
-    fresh: list[NewArticle] = []
-    merges: list[tuple[int, SourceRef]] = []
-    outcomes: list[tuple[int, Status, str | None]] = []
-    for new in batch:
-        match = duplicate_of(new, known)
-        if match is None:
-            fresh.append(new)
-            provisional = -len(fresh)  # the article's id once inserted; see `resolve`
-            known.remember(new, provisional)
-            outcomes.append((provisional, "added", None))
-        elif new.url and match[1] != "same URL":
-            merges.append((match[0], new.source))
-            known.by_url[new.url] = match[0]
-            outcomes.append((match[0], "merged", match[1]))
-        else:
-            outcomes.append((match[0], "duplicate", match[1]))
-    ids = await articles.insert_many(conn, fresh)
+@dataclass(slots=True)
+class Plan:
+    """What to do with each draft of a batch, deduplicated against the archive and against
+    each other: add it (summarized and classified), merge it as a source, or skip it."""
 
-    def resolve(ref: int) -> int:
-        return ids[-ref - 1] if ref < 0 else ref
+    fresh: list[NewArticle] = field(default_factory=list)
+    merges: list[tuple[int, SourceRef]] = field(default_factory=list)
+    # (article id, or -n for the n-th fresh article until it has an id; status; reason)
+    outcomes: list[tuple[int, Status, str | None]] = field(default_factory=list)
 
-    await articles.add_sources(conn, [(resolve(ref), source) for ref, source in merges])
-    return [IngestResult(resolve(ref), status, reason) for ref, status, reason in outcomes]
+    @classmethod
+    def make(cls, drafts: Sequence[Draft], known: articles.Known) -> Plan:
+        plan = cls()
+        for draft in drafts:
+            new = draft.new
+            match = duplicate_of(new, known)
+            if match is None:
+                plan.fresh.append(draft.complete())
+                provisional = -len(plan.fresh)
+                known.remember(new, provisional)
+                plan.outcomes.append((provisional, "added", None))
+            elif new.url and match[1] != "same URL":
+                plan.merges.append((match[0], new.source))
+                known.by_url[new.url] = match[0]
+                plan.outcomes.append((match[0], "merged", match[1]))
+            else:
+                plan.outcomes.append((match[0], "duplicate", match[1]))
+        return plan
+
+    async def carry_out(self, conn) -> list[IngestResult]:
+        """Store the plan on the caller's transaction; the result of each draft."""
+        ids = await articles.insert_many(conn, self.fresh)
+
+        def resolve(ref: int) -> int:
+            return ids[-ref - 1] if ref < 0 else ref
+
+        await articles.add_sources(conn, [(resolve(ref), source) for ref, source in self.merges])
+        return [IngestResult(resolve(ref), status, reason) for ref, status, reason in self.outcomes]
 
 
 def duplicate_of(new: NewArticle, known: articles.Known) -> tuple[int, str] | None:

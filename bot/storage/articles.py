@@ -65,6 +65,9 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class NewArticle:
+    """An article to store: its text and dedup keys, and, once dedup has found the story new,
+    its summary and topics."""
+
     url: str | None
     title: str
     lead: str
@@ -75,9 +78,9 @@ class NewArticle:
     published_at: datetime | None
     title_lemmas: str
     text_lemmas: str
-    summary: tuple[str, ...]
-    topics: tuple[str, ...]
     source: SourceRef
+    summary: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
 
 # -- lemmas ---------------------------------------------------------------------------------
@@ -178,8 +181,8 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
     in order. A few statements for the whole batch, whatever its size."""
     if not batch:
         return []
-    inserted = await conn.execute(
-        articles.insert().returning(articles.c.id, sort_by_parameter_order=True),
+    await conn.execute(
+        articles.insert(),
         [
             {
                 "url": new.url,
@@ -195,7 +198,15 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
             for new in batch
         ],
     )
-    ids = list(inserted.scalars())
+    # Ids read back by content hash (unique), not with RETURNING: SQLite does not promise the
+    # order of RETURNING rows, so SQLAlchemy would then insert one row per statement.
+    stored = await conn.execute(
+        select(articles.c.content_hash, articles.c.id).where(
+            articles.c.content_hash.in_([new.content_hash for new in batch])
+        )
+    )
+    id_of = dict(stored.all())
+    ids = [id_of[new.content_hash] for new in batch]
     pairs = list(zip(ids, batch, strict=True))
     await _insert_rows(
         conn,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+import summarizer
 from bot.ingest.document import Document
 from bot.ingest.pipeline import ingest_document, ingest_documents, ingest_paths_or_urls
 from bot.storage import articles
@@ -194,3 +196,49 @@ async def test_a_batch_dedups_against_itself(database):
         first.article_id,
     )
     assert await count_rows(database, article_sources) == 2
+
+
+async def test_a_story_stored_by_another_writer_since_the_lookup_is_merged(database, monkeypatch):
+    lookups = 0
+    both_looked_up = asyncio.Event()
+    lookup = articles.lookup
+
+    async def lookup_then_wait(conn, batch):  # both writers plan before either stores
+        nonlocal lookups
+        known = await lookup(conn, batch)
+        lookups += 1
+        if lookups == 2:
+            both_looked_up.set()
+        if lookups <= 2:
+            await both_looked_up.wait()
+        return known
+
+    monkeypatch.setattr(articles, "lookup", lookup_then_wait)
+    first, second = await asyncio.gather(
+        ingest_document(database, Document(STORY, title="Туризм", url="https://a.example/1")),
+        ingest_document(database, Document(STORY, title="Туризм", url="https://b.example/1")),
+    )
+    assert sorted([first.status, second.status]) == ["added", "merged"]
+    assert first.article_id == second.article_id
+    assert lookups == 3  # the writer that came second looked again, inside its transaction
+    assert await count_rows(database, article_sources) == 2
+
+
+async def test_only_new_stories_are_summarized(database, monkeypatch):
+    summarized: list[str] = []
+    summarize = summarizer.summarize
+
+    def counting(article, **kwargs):
+        summarized.append(article.body)
+        return summarize(article, **kwargs)
+
+    monkeypatch.setattr(summarizer, "summarize", counting)
+    await ingest_document(database, Document(STORY, title="Туризм", url="https://a.example/1"))
+    await ingest_documents(
+        database,
+        [
+            Document(STORY, title="Туризм", url="https://b.example/1"),
+            Document(REWRITE, title="Горы ждут туристов", url="https://c.example/2"),
+        ],
+    )
+    assert summarized == [STORY]

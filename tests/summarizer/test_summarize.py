@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer import METHODS, Summary, summarize
+from summarizer import METHODS, Summary, clean, summarize
 from summarizer.text import iter_sentences
 
 NEWS = (
@@ -82,3 +82,8 @@ def test_bad_arguments(kwargs, message):
 
 def test_title_comes_from_the_header():
     assert summarize("Заголовок\n" + NEWS).title == "Заголовок"
+
+
+def test_a_cleaned_article_is_summarized_as_its_text():
+    page = "Заголовок\n• 3658\n" + NEWS + "\nЧитайте также: другое"
+    assert summarize(clean(page)) == summarize(page)
