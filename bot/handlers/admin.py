@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render, texts
 from bot.config import Settings
-from bot.handlers.common import chat_zone, quoted
+from bot.handlers.common import Magic, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
 from bot.storage import articles, chats, deliveries, sources
 from bot.storage import stats as stats_queries
@@ -28,12 +28,12 @@ ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
 URL_PREFIXES = ("http://", "https://")
 
 
-def is_admin(message: Message, settings: Settings) -> bool:
+async def is_admin(message: Message, settings: Settings) -> bool:
     return message.from_user is not None and message.from_user.id in settings.admins
 
 
-def is_not_admin(message: Message, settings: Settings) -> bool:
-    return not is_admin(message, settings)
+async def is_not_admin(message: Message, settings: Settings) -> bool:
+    return not await is_admin(message, settings)
 
 
 @router.message(Command(*ADMIN_COMMANDS), is_not_admin, flags=NO_DB)
@@ -82,9 +82,9 @@ async def add(message: Message, command: CommandObject, db: Database, settings: 
 
 
 @router.message(
-    F.chat.type == ChatType.PRIVATE,
-    F.forward_origin | F.text.regexp(r"^https?://\S+$"),
-    F.text | F.caption,
+    Magic(F.chat.type == ChatType.PRIVATE),
+    Magic(F.forward_origin | F.text.regexp(r"^https?://\S+$")),
+    Magic(F.text | F.caption),
     is_admin,
     flags=NO_DB,
 )

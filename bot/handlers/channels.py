@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import (
+    Magic,
     chat_title,
     is_chat_admin,
     parse_time,
@@ -189,6 +190,6 @@ async def bot_added(update: ChatMemberUpdated, conn: AsyncConnection) -> None:
     await remember_chat(conn, update.chat)
 
 
-@router.message(F.migrate_to_chat_id, flags=WRITE)
+@router.message(Magic(F.migrate_to_chat_id), flags=WRITE)
 async def group_migrated(message: Message, conn: AsyncConnection) -> None:
     await chats.migrate_chat(conn, message.chat.id, message.migrate_to_chat_id)

@@ -13,6 +13,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import texts
+from bot.handlers.common import Magic
 from bot.middlewares import NO_DB
 
 router = Router(name=__name__)
@@ -26,13 +27,13 @@ async def _addressed_to_me(message: Message, bot: Bot) -> bool:
     return bool(command.mention and me.username and command.mention.lower() == me.username.lower())
 
 
-@router.message(F.text.startswith("/"), flags=NO_DB)
+@router.message(Magic(F.text.startswith("/")), flags=NO_DB)
 async def unknown_command(message: Message, bot: Bot) -> None:
     if message.chat.type == ChatType.PRIVATE or await _addressed_to_me(message, bot):
         await message.answer(texts.UNKNOWN_COMMAND)
 
 
-@router.message(F.chat.type == ChatType.PRIVATE, flags=NO_DB)
+@router.message(Magic(F.chat.type == ChatType.PRIVATE), flags=NO_DB)
 async def plain_text(message: Message) -> None:
     await message.answer(texts.PLAIN_TEXT)
 

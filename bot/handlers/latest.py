@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
-from bot.handlers.common import Subject, answer_messages, parse_subject, quoted
+from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
 from bot.storage import articles, chats
 
 router = Router(name=__name__)
@@ -111,7 +111,7 @@ async def latest(
     await show_latest(message, conn, settings, request.scope, request.count)
 
 
-@router.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), F.message)
+@router.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), Magic(F.message))
 async def more(
     query: CallbackQuery, callback_data: LatestMore, conn: AsyncConnection, settings: Settings
 ) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import SearchMore
 from bot.config import Settings
-from bot.handlers.common import MAX_KEYWORD_CHARS, answer_messages, chat_zone, quoted
+from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
 from bot.storage import articles
 
 router = Router(name=__name__)
@@ -49,7 +49,7 @@ async def search(
     await show_results(message, conn, settings, words)
 
 
-@router.callback_query(SearchMore.filter(F.offset.in_(range(1, MAX_OFFSET))), F.message)
+@router.callback_query(SearchMore.filter(F.offset.in_(range(1, MAX_OFFSET))), Magic(F.message))
 async def more(
     query: CallbackQuery, callback_data: SearchMore, conn: AsyncConnection, settings: Settings
 ) -> None:

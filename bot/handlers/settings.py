@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import DigestTimeSet, InstantSet
 from bot.config import Settings
-from bot.handlers.common import parse_time, remember_chat
+from bot.handlers.common import Magic, parse_time, remember_chat
 from bot.middlewares import CONFIGURE, WRITE
 from bot.storage import chats
 
@@ -133,7 +133,7 @@ async def instant(message: Message, command: CommandObject, conn: AsyncConnectio
         await message.answer(texts.INSTANT_ON_NO_SUBS)
 
 
-@router.callback_query(InstantSet.filter(), F.message, flags=CONFIGURE)
+@router.callback_query(InstantSet.filter(), Magic(F.message), flags=CONFIGURE)
 async def instant_button(
     query: CallbackQuery,
     callback_data: InstantSet,
@@ -146,7 +146,7 @@ async def instant_button(
     await query.answer()
 
 
-@router.callback_query(DigestTimeSet.filter(), F.message, flags=CONFIGURE)
+@router.callback_query(DigestTimeSet.filter(), Magic(F.message), flags=CONFIGURE)
 async def digest_time_button(
     query: CallbackQuery,
     callback_data: DigestTimeSet,

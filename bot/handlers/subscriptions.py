@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import SubscriptionRemove
-from bot.handlers.common import parse_subject, quoted, remember_chat
+from bot.handlers.common import Magic, parse_subject, quoted, remember_chat
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
@@ -65,7 +65,7 @@ async def my_subscriptions(message: Message, conn: AsyncConnection) -> None:
     await message.answer(texts.MY_SUBSCRIPTIONS, reply_markup=keyboards.subscriptions(subs))
 
 
-@router.callback_query(SubscriptionRemove.filter(), F.message, flags=CONFIGURE)
+@router.callback_query(SubscriptionRemove.filter(), Magic(F.message), flags=CONFIGURE)
 async def remove_button(
     query: CallbackQuery, callback_data: SubscriptionRemove, conn: AsyncConnection
 ) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import ShowTopics, TopicToggle
-from bot.handlers.common import remember_chat
+from bot.handlers.common import Magic, remember_chat
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
@@ -27,14 +27,14 @@ async def show_topics(message: Message, conn: AsyncConnection) -> None:
     await message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
 
 
-@router.callback_query(ShowTopics.filter(), F.message)
+@router.callback_query(ShowTopics.filter(), Magic(F.message))
 async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> None:
     subscribed = await _subscribed_topics(conn, query.message.chat.id)
     await query.message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
     await query.answer()
 
 
-@router.callback_query(TopicToggle.filter(), F.message, flags=CONFIGURE)
+@router.callback_query(TopicToggle.filter(), Magic(F.message), flags=CONFIGURE)
 async def toggle_topic(
     query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection
 ) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
@@ -280,30 +280,36 @@ async def latest(
 ) -> list[ArticleView]:
     """The newest articles (by ingest order) in any of `topics` or matching any of `keywords`
     (user words, matched on lemmas); both empty: everything. Page on with `before_id`."""
-    before = NEWEST if before_id is None else before_id
+    page = {"before": NEWEST if before_id is None else before_id, "limit": limit}
     if not topics and not keywords:
-        ids = await conn.scalars(
-            select(articles.c.id)
-            .where(articles.c.id < before)
-            .order_by(articles.c.id.desc())
-            .limit(limit)
-        )
-        return await get_many(conn, list(ids))
+        return await get_many(conn, list(await conn.scalars(_NEWEST, page)))
     found: set[int] = set()
     for slug in topics:
-        found.update(
-            await conn.scalars(
-                select(article_topics.c.article_id)
-                .where(article_topics.c.topic == slug, article_topics.c.article_id < before)
-                .order_by(article_topics.c.article_id.desc())
-                .limit(limit)
-            )
-        )
+        found.update(await conn.scalars(_NEWEST_IN_TOPIC, {**page, "topic": slug}))
     groups = query_groups(keywords)
     if groups:
         matches = dialect.match_newest(conn, groups)
-        found.update(await conn.scalars(matches, {"before_id": before, "limit": limit}))
+        found.update(await conn.scalars(matches, {"before_id": page["before"], "limit": limit}))
     return await get_many(conn, sorted(found, reverse=True)[:limit])
+
+
+# The hot statements are built once: reused with parameters, they skip SQLAlchemy's per-call
+# construction and cache-key work (most of a /latest's database time on SQLite).
+_NEWEST = (
+    select(articles.c.id)
+    .where(articles.c.id < bindparam("before"))
+    .order_by(articles.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_IN_TOPIC = (
+    select(article_topics.c.article_id)
+    .where(
+        article_topics.c.topic == bindparam("topic"),
+        article_topics.c.article_id < bindparam("before"),
+    )
+    .order_by(article_topics.c.article_id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 async def search(
@@ -351,7 +357,7 @@ async def get_many(conn: AsyncConnection, ids: Sequence[int]) -> list[ArticleVie
     """Views of the articles `ids`, in that order; unknown ids are left out. One query."""
     if not ids:
         return []
-    rows = await conn.execute(_VIEWS.where(articles.c.id.in_(ids)))
+    rows = await conn.execute(_VIEWS_OF, {"ids": list(ids)})
     by_id = {row.id: row for row in rows}
     return [_view(by_id[article_id]) for article_id in ids if article_id in by_id]
 
@@ -391,6 +397,9 @@ _VIEWS = select(
     summaries,
     (summaries.c.article_id == articles.c.id) & (summaries.c.method == SUMMARY_METHOD),
 )
+
+
+_VIEWS_OF = _VIEWS.where(articles.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _view(row) -> ArticleView:

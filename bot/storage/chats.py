@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -191,18 +191,21 @@ async def chat_with_subscriptions(
     conn: AsyncConnection, chat_id: int
 ) -> tuple[Chat | None, list[Subscription]]:
     """A chat and its subscriptions in one query (the hot path of /latest)."""
-    query = (
-        select(*_CHAT_COLUMNS, *_SUBSCRIPTION_COLUMNS)
-        .outerjoin(subscriptions, subscriptions.c.chat_id == chats.c.id)
-        .where(chats.c.id == chat_id)
-        .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
-    )
-    rows = (await conn.execute(query)).all()
+    rows = (await conn.execute(_CHAT_WITH_SUBSCRIPTIONS, {"chat_id": chat_id})).all()
     if not rows:
         return None, []
     width = len(_CHAT_COLUMNS)
     subs = [Subscription(*row[width:]) for row in rows if row[width] is not None]
     return Chat(*rows[0][:width]), subs
+
+
+# Built once: a statement reused with parameters skips SQLAlchemy's per-call construction.
+_CHAT_WITH_SUBSCRIPTIONS = (
+    select(*_CHAT_COLUMNS, *_SUBSCRIPTION_COLUMNS)
+    .outerjoin(subscriptions, subscriptions.c.chat_id == chats.c.id)
+    .where(chats.c.id == bindparam("chat_id"))
+    .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
+)
 
 
 async def count_subscriptions(conn: AsyncConnection, chat_id: int) -> int:

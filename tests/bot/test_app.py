@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
-from bot.app import RedactSecrets, poll_feeds
+from aiogram.methods.base import Response
+from aiogram.types import Message
+
+from bot.app import RedactSecrets, poll_feeds, response_types, settle_memory
+from bot.handlers import routers
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 
@@ -33,3 +38,26 @@ async def test_feed_poller_without_feeds_stops_at_once(tmp_path):
     stop.set()
     await asyncio.wait_for(service, 2)  # not FEED_CHECK_INTERVAL
     await db.close()
+
+
+def test_every_filter_runs_on_the_event_loop():
+    # aiogram runs a plain callable filter, F included, through asyncio.to_thread on each check
+    in_threads = [
+        f"{router.name}.{handler.callback.__name__}"
+        for router in routers()
+        for observer in router.observers.values()
+        for handler in observer.handlers
+        for check in handler.filters or ()
+        if not check.awaitable
+    ]
+    assert in_threads == []
+
+
+def test_settle_memory_freezes_startup_objects_and_keeps_response_classes():
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 0
+        gc.collect()
+        assert Response[Message] in response_types()
+    finally:
+        gc.unfreeze()
