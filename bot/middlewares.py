@@ -125,7 +125,8 @@ class ChatAdminMiddleware(BaseMiddleware):
             return await handler(event, data)
         is_button = isinstance(event, CallbackQuery)
         chat = event.message.chat if is_button else event.chat
-        if await may_configure(data["bot"], chat, event.from_user):
+        sender_chat = None if is_button else event.sender_chat
+        if await may_configure(data["bot"], chat, event.from_user, sender_chat):
             return await handler(event, data)
         if is_button:
             return await event.answer(texts.ONLY_ADMINS, show_alert=True)

@@ -91,9 +91,14 @@ async def is_chat_admin(bot: Bot, chat_id: int | str, user_id: int) -> bool:
     return member.status in ADMIN_STATUSES
 
 
-async def may_configure(bot: Bot, chat: TgChat, user: User | None) -> bool:
-    """Anyone configures their private chat; in a group only its administrators do."""
+async def may_configure(
+    bot: Bot, chat: TgChat, user: User | None, sender_chat: TgChat | None = None
+) -> bool:
+    """Anyone configures their private chat; in a group only its administrators do, an
+    anonymous one included (Telegram shows their messages as sent by the group itself)."""
     if chat.type == ChatType.PRIVATE:
+        return True
+    if sender_chat is not None and sender_chat.id == chat.id:
         return True
     return user is not None and await is_chat_admin(bot, chat.id, user.id)
 

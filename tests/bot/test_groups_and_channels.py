@@ -55,6 +55,15 @@ async def test_group_settings_need_a_group_admin(harness):
     assert chat.kind == "group" and chat.title == GROUP["title"] and subs == [("topic", "sport")]
 
 
+async def test_an_anonymous_group_admin_configures_the_group(harness):
+    anonymous = user(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
+    harness.api.inject_message("/subscribe спорт", user=anonymous, chat=GROUP, sender_chat=GROUP)
+    [reply] = await harness.api.wait_sent(GROUP["id"])
+    await harness.settle()
+    assert reply["text"].startswith("Готово")
+    assert (await stored(harness, GROUP["id"]))[1] == [("topic", "sport")]
+
+
 async def test_group_topic_button_by_a_non_admin_is_refused(harness):
     [keyboard] = await harness.say("/topics", chat=GROUP)
     answer = await harness.press(keyboard, button=0)
