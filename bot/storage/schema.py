@@ -124,6 +124,7 @@ article_sources = Table(
     Column("published_at", UTCDateTime),
     Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
     UniqueConstraint("article_id", "url"),
+    Index("ix_article_sources_url", "url"),
 )
 
 summaries = Table(
