@@ -25,6 +25,7 @@ from bot.handlers.common import (
     chat_title,
     is_chat_admin,
     parse_time,
+    parse_timezone,
     quoted,
     remember_chat,
 )
@@ -101,6 +102,9 @@ async def _add(
     message: Message, conn: AsyncConnection, bot: Bot, settings: Settings, words: list[str]
 ) -> None:
     name, *rest = words
+    zone = parse_timezone(rest[-1]) if rest and parse_time(rest[-1]) is None else None
+    if zone is not None:
+        rest.pop()
     digest_time = parse_time(rest[-1]) if rest else None
     if digest_time is not None:
         rest.pop()
@@ -135,13 +139,15 @@ async def _add(
     await chats.remove_all_subscriptions(conn, chat.id)
     for slug in topics:
         await chats.add_subscription(conn, chat.id, chats.TOPIC, slug, render.topic_name(slug))
+    if zone is not None:
+        await chats.set_timezone(conn, chat.id, zone)
     await chats.set_digest_time(conn, chat.id, digest_time)
     await chats.set_instant(conn, chat.id, digest_time is None)
     names = ", ".join(render.topic_name(slug) for slug in topics)
     if digest_time is None:
         await message.answer(**quoted(texts.CHANNEL_ADDED_INSTANT, name, names))
     else:
-        zone_label = render.zone_label(chat.timezone or settings.timezone)
+        zone_label = render.zone_label(zone or chat.timezone or settings.timezone)
         await message.answer(
             **quoted(texts.CHANNEL_ADDED_DIGEST, name, digest_time, zone_label, names)
         )

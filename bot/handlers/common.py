@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
@@ -46,6 +48,28 @@ class Subject:
     kind: str  # chats.TOPIC | chats.KEYWORD
     value: str  # topic slug, or the keyword's lemmas
     label: str  # the topic's name, or the words as typed
+
+
+UTC_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-]?\d{1,2})(?::?00)?$", re.IGNORECASE)
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_timezone(value: str) -> str | None:
+    """ "asia/almaty" -> "Asia/Almaty"; "+5", "UTC-3" -> "Etc/GMT-5", "Etc/GMT+3"; else None."""
+    value = value.strip()
+    if value.upper() in {"UTC", "GMT"}:
+        return "UTC"
+    offset = UTC_OFFSET.match(value)
+    if offset is not None:
+        hours = int(offset.group(1))
+        if not -12 <= hours <= 14:
+            return None
+        return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"  # POSIX signs are inverted
+    return _zone_names().get(value.lower())
 
 
 def parse_subject(words: str) -> Subject | None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -17,31 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import DigestTimeSet, InstantSet
 from bot.config import Settings
-from bot.handlers.common import Magic, parse_time, remember_chat
+from bot.handlers.common import Magic, parse_time, parse_timezone, remember_chat
 from bot.middlewares import CONFIGURE, WRITE
 from bot.storage import chats
 
 router = Router(name=__name__)
-UTC_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-]?\d{1,2})(?::?00)?$", re.IGNORECASE)
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def parse_timezone(value: str) -> str | None:
-    """ "asia/almaty" -> "Asia/Almaty"; "+5", "UTC-3" -> "Etc/GMT-5", "Etc/GMT+3"; else None."""
-    value = value.strip()
-    if value.upper() in {"UTC", "GMT"}:
-        return "UTC"
-    offset = UTC_OFFSET.match(value)
-    if offset is not None:
-        hours = int(offset.group(1))
-        if not -12 <= hours <= 14:
-            return None
-        return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"  # POSIX signs are inverted
-    return _zone_names().get(value.lower())
 
 
 def settings_text(chat: chats.Chat, subscriptions: int, settings: Settings) -> str:

@@ -135,6 +135,24 @@ async def test_channel_bad_input(harness, channel, args, answer):
     assert reply["text"].startswith(answer)
 
 
+@pytest.mark.parametrize(
+    ("args", "digest_time", "zone", "label"),
+    [
+        ("спорт 07:00 Asia/Novosibirsk", "07:00", "Asia/Novosibirsk", "Asia/Novosibirsk"),
+        ("спорт 07:00 +7", "07:00", "Etc/GMT-7", "UTC+7"),
+        ("спорт asia/yekaterinburg", None, "Asia/Yekaterinburg", None),
+    ],
+)
+async def test_channel_add_with_a_timezone(harness, channel, args, digest_time, zone, label):
+    harness.api.set_member(channel["id"], harness.user["id"], "administrator")
+    harness.api.set_member(channel["id"], BOT_ID, "administrator")
+    [reply] = await harness.say(f"/channel add @zarechny_news {args}")
+    assert reply["text"].startswith("Готово")
+    assert label is None or f"в {digest_time} ({label})" in reply["text"]
+    chat, subs = await stored(harness, channel["id"])
+    assert (chat.digest_time, chat.timezone, subs) == (digest_time, zone, [("topic", "sport")])
+
+
 async def test_channel_add_list_remove(harness, channel):
     harness.api.set_member(channel["id"], harness.user["id"], "administrator")
     harness.api.set_member(channel["id"], BOT_ID, "administrator")
