@@ -1,7 +1,9 @@
 """Fetching pages and feeds over HTTP with aiohttp: timeouts, a size cap, at most
 MAX_REDIRECTS redirects, conditional GET, charset detection, and no requests to private,
-loopback or link-local addresses unless `settings.allow_private_urls` (every redirect hop is
-checked too).
+loopback or link-local addresses unless `settings.allow_private_urls`. Every redirect hop is
+checked, and the session's resolver drops non-public addresses at connect time too, so a name
+that resolves to a public address for the check and to a private one for the connection (DNS
+rebinding) gets nowhere.
 """
 
 from __future__ import annotations
@@ -43,11 +45,37 @@ class Response:
         return decode(self.body, self.charset or meta_charset(self.body))
 
 
+class PrivateAddress(OSError):
+    """A host that resolves to private, loopback or link-local addresses only."""
+
+
+class PublicResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's resolver, keeping only public addresses: those are all a connection can use."""
+
+    def __init__(self) -> None:
+        self._resolver = aiohttp.DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        found = await self._resolver.resolve(host, port, family)
+        public = [result for result in found if _is_public(ipaddress.ip_address(result["host"]))]
+        if not public:
+            raise PrivateAddress(f"refused: {host} is a private or local address")
+        return public
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
 @asynccontextmanager
 async def open_session(settings: Settings) -> AsyncIterator[aiohttp.ClientSession]:
     timeout = aiohttp.ClientTimeout(total=settings.fetch_timeout)
+    resolver = None if settings.allow_private_urls else PublicResolver()
     async with aiohttp.ClientSession(
-        timeout=timeout, headers={"User-Agent": USER_AGENT}
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT},
+        connector=aiohttp.TCPConnector(resolver=resolver),
     ) as session:
         yield session
 
@@ -73,6 +101,10 @@ async def fetch(
         return await _follow(session, url, settings, headers)
     except TimeoutError:
         raise SourceError(f"no answer within {settings.fetch_timeout:g} s") from None
+    except aiohttp.ClientConnectorError as error:
+        if isinstance(error.os_error, PrivateAddress):
+            raise SourceError(str(error.os_error)) from None
+        raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
     except aiohttp.ClientError as error:
         raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
 
@@ -139,8 +171,12 @@ async def check_destination(url: str, settings: Settings) -> None:
     if settings.allow_private_urls:
         return
     for address in await _addresses(parts.hostname, parts.port or 0):
-        if not address.is_global or address.is_multicast:
+        if not _is_public(address):
             raise SourceError(f"refused: {parts.hostname} is a private or local address")
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast
 
 
 async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

@@ -147,6 +147,23 @@ async def test_every_redirect_hop_is_checked(site, settings, monkeypatch):
     assert site.hits("/secret") == []
 
 
+async def test_a_name_that_resolves_to_loopback_at_connect_time_is_refused(
+    site, settings, monkeypatch
+):
+    """DNS rebinding: the check sees a public address, the connection would get loopback."""
+    strict = settings.model_copy(update={"allow_private_urls": False})
+
+    async def looks_public(host: str, port: int):
+        return [ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(fetch, "_addresses", looks_public)
+    port = site.base.rsplit(":", 1)[1]
+    site.serve("/secret", page())
+    with pytest.raises(SourceError, match="refused: localhost is a private or local address"):
+        await fetch.fetch_text(f"http://localhost:{port}/secret", strict)
+    assert site.hits("/secret") == []
+
+
 async def test_fetch_and_ingest_a_url(database, site, settings):
     url = site.serve("/news/1", page(title="Набережная &amp; &lt;b&gt;амфитеатр&lt;/b&gt;"))
     added = await fetch_and_ingest_url(database, url + "?utm_source=tg", settings)
