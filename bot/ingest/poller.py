@@ -19,6 +19,9 @@ from bot.storage.schema import utcnow
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 60.0  # seconds; feeds added meanwhile (`svodka feeds add`) are noticed this soon
+# Feeds fetched at once: a slow or hanging feed (up to SVODKA_FETCH_TIMEOUT) no longer holds
+# back the rest, while parsing and summarizing, which share the event loop, stay in step.
+FEEDS_AT_ONCE = 4
 
 
 async def poll_feeds_forever(db: Database, settings: Settings, stop: asyncio.Event) -> None:
@@ -33,21 +36,24 @@ async def poll_feeds_forever(db: Database, settings: Settings, stop: asyncio.Eve
 async def poll_due_feeds(
     db: Database, settings: Settings, *, session: aiohttp.ClientSession
 ) -> int:
-    """Poll every feed that is due; how many articles were added."""
+    """Poll every feed that is due, FEEDS_AT_ONCE at a time; how many articles were added."""
     async with db.read() as conn:
         due = await sources.due_feeds(conn, utcnow())
-    added = 0
-    for feed in due:
-        try:
-            report = await poll_feed(db, feed, settings, session=session)
-        except Exception as error:  # a bug or a lost database must not stop the other feeds
-            logger.exception("feed %s: poll failed", feed.url)
-            await mark_failed(db, feed, settings, f"internal error: {error!r}")
-            continue
-        added += report.added
+    gate = asyncio.Semaphore(FEEDS_AT_ONCE)
+
+    async def poll_one(feed: sources.Feed) -> int:
+        async with gate:
+            try:
+                report = await poll_feed(db, feed, settings, session=session)
+            except Exception as error:  # a bug or a lost database must not stop the others
+                logger.exception("feed %s: poll failed", feed.url)
+                await mark_failed(db, feed, settings, f"internal error: {error!r}")
+                return 0
         if report.added or report.merged:
             logger.info("feed %s: %s", feed.url, report)
-    return added
+        return report.added
+
+    return sum(await asyncio.gather(*(poll_one(feed) for feed in due)))
 
 
 async def _seconds_to_next_poll(db: Database) -> float:

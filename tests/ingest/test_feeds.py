@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.ingest.feeds import parse_feed, poll_feed
 from bot.ingest.fetch import open_session
 from bot.ingest.pipeline import ingest_paths_or_urls
-from bot.ingest.poller import poll_feeds_forever
+from bot.ingest.poller import poll_due_feeds, poll_feeds_forever
 from bot.storage import articles, sources
 from bot.storage.schema import article_sources, utcnow
 from bot.storage.schema import sources as sources_table
@@ -253,3 +253,27 @@ async def test_svodka_ingest_reads_a_feed_url_once(database, site, settings):
     assert (first.added, again.added, again.duplicate) == (2, 0, 2)
     async with database.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(sources_table)) == 0
+
+
+async def test_a_slow_feed_does_not_hold_back_the_others(database, site, settings):
+    released = asyncio.Event()
+
+    async def hanging(request):
+        await released.wait()
+        return web.Response(body=rss([]), content_type="application/rss+xml")
+
+    await add_feed(database, site.route("/slow.xml", hanging))
+    body = rss([{"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)}])
+    await add_feed(database, site.serve("/fast.xml", body, content_type="application/rss+xml"))
+    async with open_session(settings) as session:
+        polling = asyncio.create_task(poll_due_feeds(database, settings, session=session))
+        stored = 0
+        for _ in range(100):
+            async with database.read() as conn:
+                stored = await articles.count(conn)
+            if stored:
+                break
+            await asyncio.sleep(0.05)
+        assert (stored, polling.done()) == (1, False)  # in while the slow feed still hangs
+        released.set()
+        assert await asyncio.wait_for(polling, timeout=5) == 1
