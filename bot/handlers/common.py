@@ -16,7 +16,7 @@ from aiogram.filters import Filter
 from aiogram.types import Chat as TgChat
 from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject, User
 from aiogram.utils.formatting import Text
-from magic_filter import MagicFilter
+from aiogram.utils.magic_filter import MagicFilter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Settings
 from bot.ingest import dedup
@@ -177,7 +178,7 @@ class Plan:
                 plan.outcomes.append((match[0], "duplicate", match[1]))
         return plan
 
-    async def carry_out(self, conn) -> list[IngestResult]:
+    async def carry_out(self, conn: AsyncConnection) -> list[IngestResult]:
         """Store the plan on the caller's transaction; the result of each draft."""
         ids = await articles.insert_many(conn, self.fresh)
 
