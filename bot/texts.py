@@ -155,6 +155,24 @@ ADD_USAGE = "Пришлите ссылку или текст: <code>/add https:/
 ADD_DUPLICATE = "Такая статья уже есть в архиве."
 ADD_MERGED = "Это та же новость, что уже есть в архиве: добавил источник."
 ADD_REJECTED = "Не получилось добавить: {}."
+# Why a page or text could not be added, as an admin reads it: (pattern of the ingest's own
+# English line, which the CLI and the log keep; Russian text, given the pattern's groups).
+INGEST_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"unknown host (\S+)", "не нашёл сайт {}"),
+    (
+        r"refused: (\S+) is a private or local address",
+        "{} — адрес внутренней сети, его не открываю",
+    ),
+    (r"no answer within (\S+) s", "сайт не ответил за {} с"),
+    (r"HTTP (\d+)", "сайт ответил ошибкой {}"),
+    (r"larger than (\S+) MB", "страница больше {} МБ"),
+    (r"not a web page", "по ссылке не веб-страница"),
+    (r"binary content", "по ссылке не текст"),
+    (r"more than \d+ redirects", "слишком много перенаправлений"),
+    (r"no article text", "не нашёл текста статьи"),
+    (r"not an http\(s\) URL", "нужна ссылка http или https"),
+    (r"cannot fetch", "не удалось загрузить страницу"),
+)
 FEEDS_EMPTY = "Лент нет. Добавьте: <code>/feed add https://…/rss</code>."
 FEEDS_TITLE = "Ленты ({}):"
 FEED_USAGE = "Напишите <code>/feed add https://…</code> или <code>/feed remove https://…</code>."

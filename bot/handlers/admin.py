@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
@@ -41,6 +42,14 @@ async def refuse(message: Message) -> None:
     await message.answer(texts.NOT_ADMIN)
 
 
+def in_russian(problem: str) -> str:
+    """An ingest problem line as the admin reads it; a line no pattern knows stays as it is."""
+    for pattern, text in texts.INGEST_PROBLEMS:
+        if found := re.match(pattern, problem):
+            return text.format(*found.groups())
+    return problem
+
+
 async def _ingest(message: Message, db: Database, settings: Settings, source: str) -> None:
     from bot.ingest.document import Document
     from bot.ingest.pipeline import fetch_and_ingest_url, ingest_document
@@ -61,7 +70,7 @@ def _forwarded_from(message: Message) -> str | None:
 
 async def _report(message: Message, db: Database, settings: Settings, result: IngestResult) -> None:
     if result.status == "rejected":
-        await message.answer(**quoted(texts.ADD_REJECTED, result.reason or "?"))
+        await message.answer(**quoted(texts.ADD_REJECTED, in_russian(result.reason or "?")))
         return
     async with db.read() as conn:
         view = await articles.get(conn, result.article_id)
@@ -124,7 +133,7 @@ async def feed(
     try:
         await check_destination(url, settings)
     except SourceError as error:
-        await message.answer(**quoted(texts.ADD_REJECTED, str(error)))
+        await message.answer(**quoted(texts.ADD_REJECTED, in_russian(str(error))))
         return
     await sources.add_feed(conn, url, poll_interval=settings.feed_poll_interval)
     await message.answer(texts.FEED_ADDED)

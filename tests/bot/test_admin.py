@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
+from bot.handlers.admin import in_russian
 from bot.storage import articles
 
 ARTICLE = (
@@ -61,9 +62,13 @@ async def test_add_forwarded_post_in_private(harness):
     ("command", "answer"),
     [
         ("/add", texts.ADD_USAGE),
-        ("/add коротко", "Не получилось добавить: no article text"),
-        ("/add http://127.0.0.1:9/page", "Не получилось добавить: refused"),
-        ("http://127.0.0.1:9/page", "Не получилось добавить: refused"),
+        ("/add коротко", "Не получилось добавить: не нашёл текста статьи."),
+        ("/add http://127.0.0.1:9/page", "Не получилось добавить: 127.0.0.1 — адрес внутренней"),
+        ("http://127.0.0.1:9/page", "Не получилось добавить: 127.0.0.1 — адрес внутренней"),
+        (
+            "/add https://nowhere.invalid/x",
+            "Не получилось добавить: не нашёл сайт nowhere.invalid.",
+        ),
     ],
 )
 async def test_add_refuses_bad_input(harness, command, answer):
@@ -75,7 +80,7 @@ async def test_feed_add_list_remove(harness):
     [reply] = await harness.say("/feeds", user=harness.admin)
     assert reply["text"].startswith("Лент нет")
     [reply] = await harness.say("/feed add http://127.0.0.1/rss", user=harness.admin)
-    assert reply["text"].startswith("Не получилось добавить: refused")
+    assert reply["text"].startswith("Не получилось добавить: 127.0.0.1 — адрес внутренней")
     [reply] = await harness.say("/feed add https://93.184.216.34/rss", user=harness.admin)
     assert reply["text"] == texts.FEED_ADDED
     [reply] = await harness.say("/feeds", user=harness.admin)
@@ -97,3 +102,19 @@ async def test_stats(harness):
     assert lines[2].startswith("По темам: ") and "Экономика" in lines[2]
     assert lines[3] == "Чатов: 1 (личных 1, групп 0, каналов 0)"
     assert lines[-1] == texts.STATS_NO_ERRORS
+
+
+@pytest.mark.parametrize(
+    ("problem", "shown"),
+    [
+        ("unknown host news.example", "не нашёл сайт news.example"),
+        ("no answer within 20 s", "сайт не ответил за 20 с"),
+        ("HTTP 404 Not Found", "сайт ответил ошибкой 404"),
+        ("larger than 5 MB", "страница больше 5 МБ"),
+        ("not a web page (image/png)", "по ссылке не веб-страница"),
+        ("no article text (3 words)", "не нашёл текста статьи"),
+        ("something new", "something new"),
+    ],
+)
+def test_ingest_problems_are_told_in_russian(problem, shown):
+    assert in_russian(problem) == shown
