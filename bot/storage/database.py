@@ -75,8 +75,8 @@ class InlineReads:
     """Reads of a SQLite file on the event loop's own thread, through one connection.
 
     In WAL mode a read never waits for a writer, and an indexed query takes tens of
-    microseconds; through aiosqlite every statement costs several thread hops instead (about
-    0.6 ms of CPU each, measured with bench/bot.py). The loop runs one statement at a time, each
+    microseconds; through aiosqlite every statement costs several thread hops instead (`SELECT
+    1` measured 0.6 ms of CPU that way, 2 µs inline). The loop runs one statement at a time, each
     in a transaction of its own (autocommit), and rows are fetched at once, so no statement
     stays open between awaits. Offers the read side of AsyncConnection: execute, scalar,
     scalars, dialect.
