@@ -101,11 +101,9 @@ async def fetch(
         return await _follow(session, url, settings, headers)
     except TimeoutError:
         raise SourceError(f"no answer within {settings.fetch_timeout:g} s") from None
-    except aiohttp.ClientConnectorError as error:
-        if isinstance(error.os_error, PrivateAddress):
-            raise SourceError(str(error.os_error)) from None
-        raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
     except aiohttp.ClientError as error:
+        if isinstance(getattr(error, "os_error", None), PrivateAddress):  # PublicResolver's
+            raise SourceError(str(error.os_error)) from None
         raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
 
 
