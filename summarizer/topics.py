@@ -166,11 +166,11 @@ class TopicModel:
         ]
 
     def _text_logits(self, counts: Counter[str]) -> np.ndarray:
-        known = {token: count for token, count in counts.items() if token in self.vocabulary}
+        known = list(counts.keys() & self.vocabulary.keys())  # set operations run in C
         if not known:
             return np.zeros(len(self.topics))
-        rows = np.fromiter((self.vocabulary[token] for token in known), dtype=np.int64)
-        tf = 1.0 + np.log(np.fromiter(known.values(), dtype=float))
+        rows = np.fromiter(map(self.vocabulary.__getitem__, known), dtype=np.int64)
+        tf = 1.0 + np.log(np.fromiter(map(counts.__getitem__, known), dtype=float))
         values = tf * self.idf[rows]
         values /= np.linalg.norm(values)
         return values @ self.weights[rows] + self.bias
@@ -178,9 +178,9 @@ class TopicModel:
     def _lexicon(self, counts: Counter[str]) -> np.ndarray:
         columns = _keyword_columns(self.topics)
         hits = [0] * len(self.topics)
-        for token, count in counts.items():
-            for column in columns.get(token, ()):
-                hits[column] += count
+        for token in counts.keys() & columns.keys():
+            for column in columns[token]:
+                hits[column] += counts[token]
         return np.log1p(np.array(hits, dtype=float))
 
     def save(self, path: str) -> None:

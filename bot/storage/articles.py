@@ -15,12 +15,14 @@ from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
+from bot.storage.bulk import insert_rows
 from bot.storage.schema import (
     article_bands,
     article_sources,
     article_topics,
     articles,
     summaries,
+    utcnow,
 )
 from bot.storage.schema import topics as topics_table
 from summarizer import text as nlp
@@ -150,12 +152,14 @@ async def lookup(conn: AsyncConnection, batch: Sequence[NewArticle]) -> Known:
     urls = [new.url for new in batch if new.url]
     if urls:
         seen = select(article_sources.c.url, article_sources.c.article_id).where(
-            article_sources.c.url.in_(urls)
+            dialect.one_of(conn, article_sources.c.url, urls)
         )
-        stored = select(articles.c.url, articles.c.id).where(articles.c.url.in_(urls))
+        stored = select(articles.c.url, articles.c.id).where(
+            dialect.one_of(conn, articles.c.url, urls)
+        )
         known.by_url.update((row[0], row[1]) for row in await conn.execute(seen.union(stored)))
     hashes = select(articles.c.content_hash, articles.c.id).where(
-        articles.c.content_hash.in_([new.content_hash for new in batch])
+        dialect.one_of(conn, articles.c.content_hash, [new.content_hash for new in batch])
     )
     known.by_hash.update((row[0], row[1]) for row in await conn.execute(hashes))
     bands = [band for new in batch for band in new.bands]
@@ -163,7 +167,7 @@ async def lookup(conn: AsyncConnection, batch: Sequence[NewArticle]) -> Known:
         rows = await conn.execute(
             select(article_bands.c.band, articles.c.id, articles.c.fingerprint)
             .join(articles, articles.c.id == article_bands.c.article_id)
-            .where(article_bands.c.band.in_(bands))
+            .where(dialect.one_of(conn, article_bands.c.band, bands))
         )
         for band, article_id, fingerprint in rows:
             known.by_band.setdefault(band, []).append((article_id, fingerprint))
@@ -181,8 +185,10 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
     in order. A few statements for the whole batch, whatever its size."""
     if not batch:
         return []
-    await conn.execute(
-        articles.insert(),
+    now = utcnow()
+    await insert_rows(
+        conn,
+        articles,
         [
             {
                 "url": new.url,
@@ -192,6 +198,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
                 "content_hash": new.content_hash,
                 "fingerprint": new.fingerprint,
                 "published_at": new.published_at,
+                "ingested_at": now,
                 "title_lemmas": new.title_lemmas,
                 "text_lemmas": new.text_lemmas,
             }
@@ -202,13 +209,13 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
     # order of RETURNING rows, so SQLAlchemy would then insert one row per statement.
     stored = await conn.execute(
         select(articles.c.content_hash, articles.c.id).where(
-            articles.c.content_hash.in_([new.content_hash for new in batch])
+            dialect.one_of(conn, articles.c.content_hash, [new.content_hash for new in batch])
         )
     )
     id_of = dict(stored.all())
     ids = [id_of[new.content_hash] for new in batch]
     pairs = list(zip(ids, batch, strict=True))
-    await _insert_rows(
+    await insert_rows(
         conn,
         summaries,
         [
@@ -218,7 +225,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
         ],
     )
     await ensure_topics(conn, {slug for new in batch for slug in new.topics})
-    await _insert_rows(
+    await insert_rows(
         conn,
         article_topics,
         [
@@ -227,7 +234,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
             for rank, slug in enumerate(new.topics)
         ],
     )
-    await _insert_rows(
+    await insert_rows(
         conn,
         article_bands,
         [{"band": band, "article_id": id_} for id_, new in pairs for band in set(new.bands)],
@@ -238,6 +245,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
 
 async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRef]]) -> None:
     """Remember where articles were seen (one row per article and source)."""
+    now = utcnow()
     rows = [
         {
             "article_id": article_id,
@@ -247,15 +255,11 @@ async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRe
             "name": source.name,
             "published_at": source.published_at,
             "categories": "\n".join(source.categories) or None,
+            "seen_at": now,
         }
         for article_id, source in pairs
     ]
-    await _insert_rows(conn, article_sources, rows)
-
-
-async def _insert_rows(conn: AsyncConnection, table, rows: list[dict]) -> None:
-    if rows:
-        await conn.execute(table.insert(), rows)
+    await insert_rows(conn, article_sources, rows)
 
 
 async def ensure_topics(conn: AsyncConnection, slugs: Iterable[str]) -> None:

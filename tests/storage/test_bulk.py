@@ -1,0 +1,65 @@
+"""Bulk inserts and lookups by many values, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage import articles, dialect
+from bot.storage.bulk import insert_rows
+from bot.storage.schema import article_bands, sources, topics
+from bot.storage.testing import sample_article
+
+
+async def test_rows_are_stored_whatever_the_order_of_their_keys(database):
+    async with database.transaction() as conn:
+        await insert_rows(conn, topics, [{"name": "Спорт", "slug": "sport"}])
+        await insert_rows(conn, topics, [{"slug": "science", "name": "Наука"}])
+    async with database.read() as conn:
+        rows = (await conn.execute(select(topics.c.slug, topics.c.name).order_by("slug"))).all()
+    assert [tuple(row) for row in rows] == [("science", "Наука"), ("sport", "Спорт")]
+
+
+async def test_values_go_through_the_column_types(database):
+    moscow = timezone(timedelta(hours=3))
+    row = {
+        "kind": "feed",
+        "url": "https://outlet.example/rss",
+        "poll_interval": 900,
+        "failures": 0,
+        "active": True,
+        "created_at": datetime(2026, 1, 1, 12, 0, tzinfo=moscow),
+    }
+    async with database.transaction() as conn:
+        await insert_rows(conn, sources, [row])
+    async with database.read() as conn:
+        created, active = (await conn.execute(select(sources.c.created_at, sources.c.active))).one()
+    assert created == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    assert active is True
+
+
+async def test_a_column_left_to_its_default_is_refused(database):
+    async with database.transaction() as conn:
+        with pytest.raises(ValueError, match="positional"):
+            await insert_rows(conn, sources, [{"kind": "feed", "url": "https://outlet.example"}])
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [[-(2**63), 2**63 - 1], [7], list(range(5000))],
+    ids=["64-bit extremes", "one", "thousands"],
+)
+async def test_one_of_finds_exactly_the_values_given(database, wanted):
+    stored = [-(2**63), 2**63 - 1, 7, 8, 4999, 5000]
+    async with database.transaction() as conn:
+        [article_id] = await articles.insert_many(conn, [sample_article("Т", "Текст.", key=1)])
+        await conn.execute(article_bands.delete())
+        rows = [{"band": band, "article_id": article_id} for band in stored]
+        await insert_rows(conn, article_bands, rows)
+    async with database.read() as conn:
+        found = await conn.scalars(
+            select(article_bands.c.band).where(dialect.one_of(conn, article_bands.c.band, wanted))
+        )
+        assert sorted(found) == sorted(set(stored) & set(wanted))
