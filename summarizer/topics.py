@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 import numpy as np
 
-from summarizer.text import lemma, lemmas
+from summarizer.text import lemmas
 
-# Topic cues sit at the top of a news article; the cut keeps a 5 MB page as fast as a short one.
-MAX_TEXT_CHARS = 4000
+# Topic cues sit at the top of a news article: the classifier reads its first words (about
+# 4,000 characters), so a 5 MB page costs no more than a short one.
+MAX_TEXT_WORDS = 600
+MAX_TEXT_CHARS = 20_000  # where those words are looked for
 MAX_TOPICS = 3
 MODEL_FILE = "topic_model.npz"
-# Words of letters, hyphenated ones whole ("премьер-министр"). Topic cues need no more than
-# that, and this is ~20 times faster than razdel's exact tokenizer.
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -103,12 +101,19 @@ def find_topic(query: str) -> Topic | None:
 
 def features(text: str, title: str = "") -> list[str]:
     """Lemmas the classifier sees: the title twice (it names the topic), then the text's start."""
-    title_lemmas = _content_lemmas(title)
-    return title_lemmas + title_lemmas + _content_lemmas(text[:MAX_TEXT_CHARS])
+    return lemma_features(lemmas(title), lemmas(text[:MAX_TEXT_CHARS]))
 
 
-def _content_lemmas(text: str) -> list[str]:
-    return [lemma(word) for word in _WORD.findall(text.lower()) if len(word) > 1]
+def lemma_features(title_lemmas: Sequence[str], text_lemmas: Sequence[str]) -> list[str]:
+    """`features` from the lemmas of the title and the text (`summarizer.text.lemmas`)."""
+    title = _cues(title_lemmas)
+    return title + title + _cues(text_lemmas[:MAX_TEXT_WORDS])
+
+
+def _cues(lemmas: Sequence[str]) -> list[str]:
+    # Words of letters, hyphenated ones whole ("премьер-министр"); numbers and single letters
+    # say nothing of a topic.
+    return [word for word in lemmas if len(word) > 1 and word.replace("-", "").isalpha()]
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,13 @@ class TopicModel:
         self, text: str, *, title: str = "", categories: Iterable[str] = ()
     ) -> dict[str, float]:
         """Probability of each topic; empty when nothing in the input speaks of any topic."""
-        counts = Counter(features(text, title))
+        return self.feature_probabilities(features(text, title), categories)
+
+    def feature_probabilities(
+        self, features: Iterable[str], categories: Iterable[str] = ()
+    ) -> dict[str, float]:
+        """`probabilities` of an input given as its features."""
+        counts = Counter(features)
         logits = self._text_logits(counts) + self.lexicon_weight * self._lexicon(counts)
         category_topics = {topic_for_category(category) for category in categories}
         category_hits = np.array([slug in category_topics for slug in self.topics], dtype=float)
@@ -155,10 +166,11 @@ class TopicModel:
 
     def classify(self, text: str, *, title: str = "", categories: Iterable[str] = ()) -> list[str]:
         """The best topic and any others above the threshold, best first, at most three."""
-        ranked = sorted(
-            self.probabilities(text, title=title, categories=categories).items(),
-            key=lambda item: -item[1],
-        )
+        return self.choose(self.probabilities(text, title=title, categories=categories))
+
+    def choose(self, probabilities: dict[str, float]) -> list[str]:
+        """The topics `classify` returns for these probabilities."""
+        ranked = sorted(probabilities.items(), key=lambda item: -item[1])
         return [
             slug
             for rank, (slug, p) in enumerate(ranked[:MAX_TOPICS])
@@ -226,14 +238,27 @@ def classify(text: str, *, title: str = "", categories: Iterable[str] = ()) -> l
     return default_model().classify(text, title=title, categories=categories)
 
 
+def classify_lemmas(
+    title_lemmas: Sequence[str], text_lemmas: Sequence[str], *, categories: Iterable[str] = ()
+) -> list[str]:
+    """`classify` for a caller that has the lemmas of the title and the text already
+    (`summarizer.text.lemmas`): the same topics, without reading the text again."""
+    model = default_model()
+    return model.choose(
+        model.feature_probabilities(lemma_features(title_lemmas, text_lemmas), categories)
+    )
+
+
 __all__ = [
     "TOPICS",
     "Topic",
     "TopicModel",
     "classify",
+    "classify_lemmas",
     "default_model",
     "features",
     "find_topic",
     "keywords",
+    "lemma_features",
     "topic_for_category",
 ]

@@ -59,17 +59,21 @@ class Draft:
 
     article: Article
     new: NewArticle
+    title_lemmas: list[str]
+    body_lemmas: list[str]
     completed: NewArticle | None = None
 
     def complete(self) -> NewArticle:
         """The article with its summary and topics (computed once)."""
         from summarizer import summarize
-        from summarizer.topics import classify
+        from summarizer.topics import classify_lemmas
 
         if self.completed is None:
             new = self.new
             summary = summarize(self.article, sentences=SUMMARY_SENTENCES)
-            topics = classify(new.body, title=new.title, categories=new.source.categories)
+            topics = classify_lemmas(
+                self.title_lemmas, self.body_lemmas, categories=new.source.categories
+            )
             self.completed = replace(new, summary=summary.sentences, topics=tuple(topics))
         return self.completed
 
@@ -78,16 +82,18 @@ def prepare(doc: Document) -> Draft:
     """Clean `doc` and compute its title, lemmas, hash and fingerprint. Raises Rejected for a
     document that holds no article."""
     from summarizer import clean
+    from summarizer.text import lemmas
 
     given_title = plain_text(doc.title) if doc.title else ""
     page = doc.text
     if given_title and plain_text(doc.text.lstrip().partition("\n")[0]) != given_title:
         page = f"{given_title}\n\n{doc.text}"  # so that clean() sees the title as a title
     article = clean(page)
-    body_lemmas = articles.lemmas(article.body[:MAX_ANALYZED_CHARS])
+    body_lemmas = lemmas(article.body[:MAX_ANALYZED_CHARS])
     if len(body_lemmas) < MIN_WORDS:
         raise Rejected(f"no article text ({len(body_lemmas)} words)")
     title = (given_title or plain_text(article.title) or article.lead)[:MAX_TITLE_CHARS]
+    title_lemmas = lemmas(title)
     standfirst = "" if article.lead in article.body else article.lead
     fingerprint = dedup.fingerprint(body_lemmas)
     url = dedup.canonical_url(doc.url) if doc.url else None
@@ -100,8 +106,8 @@ def prepare(doc: Document) -> Draft:
         fingerprint=fingerprint,
         bands=dedup.bands(fingerprint),
         published_at=doc.published,
-        title_lemmas=articles.index_lemmas(title),
-        text_lemmas=articles.join_lemmas(articles.lemmas(standfirst) + body_lemmas),
+        title_lemmas=articles.join_lemmas(title_lemmas),
+        text_lemmas=articles.join_lemmas(lemmas(standfirst) + body_lemmas),
         source=SourceRef(
             url=url,
             name=doc.source_name,
@@ -111,7 +117,7 @@ def prepare(doc: Document) -> Draft:
             source_id=doc.source_id,
         ),
     )
-    return Draft(article, new)
+    return Draft(article, new, title_lemmas, body_lemmas)
 
 
 async def ingest_document(db: Database, doc: Document) -> IngestResult:

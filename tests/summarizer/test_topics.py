@@ -2,12 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.text import lemma
+from summarizer import clean
+from summarizer.text import lemma, lemmas
 from summarizer.topic_evaluation import Example, read_examples, score
 from summarizer.topics import (
     TOPICS,
     TopicModel,
     classify,
+    classify_lemmas,
     default_model,
     find_topic,
     keywords,
@@ -157,6 +159,13 @@ def test_feed_category_leads_for_neutral_text(categories, first):
 
 def test_feed_category_alone_is_enough():
     assert classify("", categories=["Экономика"]) == ["economy"]
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "seeds").glob("*.txt")), ids=lambda path: path.stem)
+def test_lemmas_a_caller_has_give_the_same_topics(page):
+    article = clean(page.read_text("utf-8"))
+    given = classify_lemmas(lemmas(article.title), lemmas(article.body))
+    assert given == classify(article.body, title=article.title)
 
 
 def test_model_survives_save_and_load(tmp_path):
