@@ -53,7 +53,8 @@ def analyze(word: str) -> Analysis:
         return Analysis(word, "", False)
     parse = _analyzer().parse(word)[0]
     proper = any(grammeme in parse.tag for grammeme in _PROPER)
-    return Analysis(parse.normal_form.replace("ё", "е"), parse.tag.POS or "", proper)
+    # str(): pymorphy3's grammeme is a str subclass whose == runs Python code.
+    return Analysis(parse.normal_form.replace("ё", "е"), str(parse.tag.POS or ""), proper)
 
 
 @lru_cache(maxsize=200_000)

@@ -263,6 +263,7 @@ async def ingest_paths_or_urls(
         progress = sys.stderr.isatty() or len(paths) + len(urls) > PROGRESS_MIN_ITEMS
     report = IngestReport()
     pending: list[tuple[str, Document]] = []
+    pending_chars = 0
 
     def note(label: str, result: IngestResult) -> None:
         line = report.record(label, result)
@@ -272,10 +273,12 @@ async def ingest_paths_or_urls(
             bar.refresh()
 
     async def flush() -> None:
+        nonlocal pending_chars
         results = await ingest_documents(db, [doc for _, doc in pending])
         for (label, _), result in zip(pending, results, strict=True):
             note(label, result)
         pending.clear()
+        pending_chars = 0
 
     with tqdm(
         total=len(paths) + len(urls), unit="file", disable=not progress, file=sys.stderr
@@ -286,7 +289,8 @@ async def ingest_paths_or_urls(
                     note(label, IngestResult(None, "rejected", str(loaded)))
                     continue
                 pending.append((label, loaded))
-                if len(pending) >= BATCH_SIZE or _chars(pending) >= BATCH_CHARS:
+                pending_chars += len(loaded.text)
+                if len(pending) >= BATCH_SIZE or pending_chars >= BATCH_CHARS:
                     await flush()
             bar.update()
         await flush()
@@ -295,10 +299,6 @@ async def ingest_paths_or_urls(
                 note(label, result)
             bar.update()
     return report
-
-
-def _chars(pending: list[tuple[str, Document]]) -> int:
-    return sum(len(doc.text) for _, doc in pending)
 
 
 async def fetch_and_ingest_url(db: Database, url: str, settings: Settings) -> IngestResult:
