@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -155,14 +156,21 @@ class TopicModel:
     ) -> dict[str, float]:
         """`probabilities` of an input given as its features."""
         counts = Counter(features)
-        logits = self._text_logits(counts) + self.lexicon_weight * self._lexicon(counts)
+        text = self._text_logits(counts)
+        lexicon = self._lexicon_hits(counts)
         category_topics = {topic_for_category(category) for category in categories}
-        category_hits = np.array([slug in category_topics for slug in self.topics], dtype=float)
-        if not logits.any() and not category_hits.any():
+        in_category = [slug in category_topics for slug in self.topics]
+        if not any(text) and not any(lexicon) and not any(in_category):
             return {}
-        logits += self.category_weight * category_hits
-        exp = np.exp(logits - logits.max())
-        return dict(zip(self.topics, (exp / exp.sum()).tolist(), strict=True))
+        # Eleven numbers: plain Python beats a dozen numpy calls on arrays this small.
+        logits = [
+            score + self.lexicon_weight * math.log1p(hits) + self.category_weight * listed
+            for score, hits, listed in zip(text, lexicon, in_category, strict=True)
+        ]
+        top = max(logits)
+        exp = [math.exp(logit - top) for logit in logits]
+        total = sum(exp)
+        return {slug: value / total for slug, value in zip(self.topics, exp, strict=True)}
 
     def classify(self, text: str, *, title: str = "", categories: Iterable[str] = ()) -> list[str]:
         """The best topic and any others above the threshold, best first, at most three."""
@@ -177,23 +185,27 @@ class TopicModel:
             if rank == 0 or p >= self.threshold
         ]
 
-    def _text_logits(self, counts: Counter[str]) -> np.ndarray:
-        known = list(counts.keys() & self.vocabulary.keys())  # set operations run in C
-        if not known:
-            return np.zeros(len(self.topics))
-        rows = np.fromiter(map(self.vocabulary.__getitem__, known), dtype=np.int64)
-        tf = 1.0 + np.log(np.fromiter(map(counts.__getitem__, known), dtype=float))
-        values = tf * self.idf[rows]
-        values /= np.linalg.norm(values)
-        return values @ self.weights[rows] + self.bias
+    def _text_logits(self, counts: Counter[str]) -> list[float]:
+        rows: list[int] = []
+        repeats: list[int] = []
+        for token, count in counts.items():
+            row = self.vocabulary.get(token)
+            if row is not None:
+                rows.append(row)
+                repeats.append(count)
+        if not rows:
+            return [0.0] * len(self.topics)
+        values = (1.0 + np.log(repeats)) * self.idf[rows]
+        values /= np.sqrt(values @ values)
+        return (values @ self.weights[rows] + self.bias).tolist()
 
-    def _lexicon(self, counts: Counter[str]) -> np.ndarray:
+    def _lexicon_hits(self, counts: Counter[str]) -> list[int]:
         columns = _keyword_columns(self.topics)
         hits = [0] * len(self.topics)
         for token in counts.keys() & columns.keys():
             for column in columns[token]:
                 hits[column] += counts[token]
-        return np.log1p(np.array(hits, dtype=float))
+        return hits
 
     def save(self, path: str) -> None:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
