@@ -5,9 +5,9 @@ over a large archive, memory of a process holding it open, and its size on disk.
 
 Articles are generated from the sentences of real news (../shared/eval/gazeta_dev.jsonl when
 present, else seeds/): each takes a title and 5-10 random sentences, the length of a typical
-news item. Ingest (clean, summary, topics, lemmas, dedup, one SQLite transaction per article)
-and the baseline (`summarize` of the same texts) run on one core in this process, after the
-same warm-up. The large archive for the query timings is written in bulk straight into the
+news item. Ingest (clean, summary, topics, lemmas, dedup and storage, in the batches of
+`svodka ingest`) and the baseline (`summarize` of the same texts) run in this process, after
+the same warm-up; the SQLite writes run on aiosqlite's thread while this one waits. The large archive for the query timings is written in bulk straight into the
 tables (FTS index included), not through the pipeline.
 """
 
