@@ -7,8 +7,9 @@ Articles are generated from the sentences of real news (../shared/eval/gazeta_de
 present, else seeds/): each takes a title and 5-10 random sentences, the length of a typical
 news item. Ingest (clean, summary, topics, lemmas, dedup and storage, in the batches of
 `svodka ingest`) and the baseline (`summarize` of the same texts) run in this process, after
-the same warm-up; the SQLite writes run on aiosqlite's thread while this one waits. The large archive for the query timings is written in bulk straight into the
-tables (FTS index included), not through the pipeline.
+the same warm-up; the SQLite writes run on aiosqlite's thread while this one waits. The large
+archive for the query timings is written in bulk straight into the tables (FTS index included),
+not through the pipeline.
 """
 
 from __future__ import annotations
