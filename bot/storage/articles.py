@@ -174,7 +174,6 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
     in order. A few statements for the whole batch, whatever its size."""
     if not batch:
         return []
-    now = utcnow()
     await insert_rows(
         conn,
         articles,
@@ -187,12 +186,12 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
                 "content_hash": new.content_hash,
                 "fingerprint": new.fingerprint,
                 "published_at": new.published_at,
-                "ingested_at": now,
                 "title_lemmas": new.title_lemmas,
                 "text_lemmas": new.text_lemmas,
             }
             for new in batch
         ],
+        shared={"ingested_at": utcnow()},
     )
     # Ids read back by content hash (unique), not with RETURNING: SQLite does not promise the
     # order of RETURNING rows, so SQLAlchemy would then insert one row per statement.
@@ -234,7 +233,6 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
 
 async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRef]]) -> None:
     """Remember where articles were seen (one row per article and source)."""
-    now = utcnow()
     rows = [
         {
             "article_id": article_id,
@@ -244,11 +242,10 @@ async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRe
             "name": source.name,
             "published_at": source.published_at,
             "categories": "\n".join(source.categories) or None,
-            "seen_at": now,
         }
         for article_id, source in pairs
     ]
-    await insert_rows(conn, article_sources, rows)
+    await insert_rows(conn, article_sources, rows, shared={"seen_at": utcnow()})
 
 
 async def ensure_topics(conn: AsyncConnection, slugs: Iterable[str]) -> None:
@@ -257,7 +254,7 @@ async def ensure_topics(conn: AsyncConnection, slugs: Iterable[str]) -> None:
 
     names = {topic.slug: topic.name for topic in TOPICS}
     rows = [{"slug": slug, "name": names.get(slug, slug)} for slug in sorted(slugs)]
-    await dialect.insert_ignore(conn, topics_table, rows, ["slug"])
+    await insert_rows(conn, topics_table, rows, skip_conflicts_on=["slug"])
 
 
 # -- reading --------------------------------------------------------------------------------

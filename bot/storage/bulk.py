@@ -1,9 +1,10 @@
-"""Bulk inserts through the driver's executemany, for the batches of ingest.
+"""Bulk inserts through the driver's executemany: ingest batches and digest fan-outs.
 
 `conn.execute(table.insert(), rows)` builds the parameters of every row in Python (about 5 µs
-a row); a batch of 256 articles has some 6,000 rows with their bands, sources and topics, and
-that cost exceeded SQLite's own work. Here the statement is compiled once per dialect and the
-rows go to the driver as tuples, through the same bind processors the column types define.
+a row): a batch of 256 articles has some 6,000 rows with their bands, sources and topics, a
+digest for 100,000 subscribers 100,000 rows, and that cost exceeded the database's own work.
+Here the statement is compiled once per dialect and the rows go to the driver as tuples,
+through the bind processors their column types define.
 """
 
 from __future__ import annotations
@@ -17,43 +18,71 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage import dialect as dialects
+
 Processor = Callable[[Any], Any]
 
 
 async def insert_rows(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    shared: Mapping[str, Any] | None = None,
+    skip_conflicts_on: Sequence[str] = (),
 ) -> None:
-    """Insert `rows`, dicts with the same keys, in one executemany. Column defaults do not
-    apply: every row gives every value it stores."""
+    """Insert `rows`, dicts with the same keys, each with the `shared` values too, in one
+    executemany. With `skip_conflicts_on` (unique columns), a row that clashes with a stored
+    one or an earlier one is skipped. Column defaults do not apply: give every value."""
     if not rows:
         return
-    sql, values_of, processors = _compiled(table, tuple(rows[0]), conn.dialect)
-    values = [values_of(row) for row in rows]
-    if processors:
-        values = [_processed(row, processors) for row in values]
+    shared = shared or {}
+    keys = tuple(rows[0])
+    sql, order, processors = _compiled(
+        table, keys + tuple(shared), tuple(skip_conflicts_on), conn.dialect
+    )
+    constants = tuple(
+        value if process is None else process(value)
+        for process, value in zip(processors[len(keys) :], shared.values(), strict=True)
+    )
+    converting = [(i, process) for i, process in enumerate(processors[: len(keys)]) if process]
+    gather = _getter(keys)
+    values = []
+    for row in rows:
+        gathered = gather(row)
+        if converting:
+            gathered = _converted(gathered, converting)
+        values.append(order(gathered + constants))
     await conn.exec_driver_sql(sql, values)
 
 
-def _processed(values: tuple, processors: Sequence[tuple[int, Processor]]) -> tuple:
+def _converted(values: tuple, processors: Sequence[tuple[int, Processor]]) -> tuple:
     converted = list(values)
     for index, process in processors:
         converted[index] = process(converted[index])
     return tuple(converted)
 
 
+def _getter(keys: Sequence[Any]) -> Callable[[Any], tuple]:
+    """A function of a row (or tuple) that returns its values at `keys` as a tuple."""
+    if len(keys) == 1:
+        [key] = keys
+        return lambda row: (row[key],)
+    return itemgetter(*keys)
+
+
 @lru_cache(maxsize=64)
 def _compiled(
-    table: Table, keys: tuple[str, ...], dialect: Dialect
-) -> tuple[str, Callable[[Mapping[str, Any]], tuple], tuple[tuple[int, Processor], ...]]:
-    """The INSERT of `keys` in the dialect's positional parameter style, a getter of a row's
-    values in the statement's order, and the bind processors of the positions that have one."""
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+    table: Table, keys: tuple[str, ...], conflict_keys: tuple[str, ...], dialect: Dialect
+) -> tuple[str, Callable[[tuple], tuple], tuple[Processor | None, ...]]:
+    """The INSERT of `keys` in the dialect's positional parameter style; a function taking
+    values in the order of `keys` to the statement's order; the bind processor of each key."""
+    statement = dialects.insert(dialect, table, skip_conflicts_on=conflict_keys)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
     if sorted(names) != sorted(keys):
         raise ValueError(f"{table.name}: cannot insert {keys} with positional parameters")
-    processors = (
-        (index, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for index, name in enumerate(names)
+    processors = tuple(
+        table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
     )
-    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    return compiled.string, getter, tuple((i, p) for i, p in processors if p is not None)
+    return compiled.string, _getter([keys.index(name) for name in names]), processors

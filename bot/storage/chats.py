@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage import dialect
 from bot.storage.schema import chats, subscriptions
 
 TOPIC = "topic"
@@ -58,12 +58,6 @@ _SUBSCRIPTION_COLUMNS = (
 )
 
 
-def _insert(conn: AsyncConnection, table):
-    """INSERT with ON CONFLICT support for the connection's dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 async def upsert_chat(
     conn: AsyncConnection,
     chat_id: int,
@@ -77,7 +71,7 @@ async def upsert_chat(
     fresh = {"kind": kind, "title": title, "username": username, "active": True}
     if added_by is not None:
         fresh["added_by"] = added_by
-    statement = _insert(conn, chats).values(id=chat_id, **fresh)
+    statement = dialect.insert(conn.dialect, chats).values(id=chat_id, **fresh)
     statement = statement.on_conflict_do_update(
         index_elements=[chats.c.id], set_={**fresh, "inactive_reason": None}
     )
@@ -134,7 +128,7 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
         subscriptions.c.value,
         subscriptions.c.label,
     ).where(subscriptions.c.chat_id == old_id)
-    statement = _insert(conn, subscriptions).from_select(
+    statement = dialect.insert(conn.dialect, subscriptions).from_select(
         ["chat_id", "kind", "value", "label"], moved
     )
     await conn.execute(statement.on_conflict_do_nothing())
@@ -145,7 +139,7 @@ async def add_subscription(
     conn: AsyncConnection, chat_id: int, kind: str, value: str, label: str
 ) -> bool:
     """Subscribe a chat; False when it already had that subscription."""
-    statement = _insert(conn, subscriptions).values(
+    statement = dialect.insert(conn.dialect, subscriptions).values(
         chat_id=chat_id, kind=kind, value=value, label=label
     )
     result = await conn.execute(statement.on_conflict_do_nothing())

@@ -9,12 +9,14 @@ list of groups of lemmas: an article matches when it has every lemma of at least
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float, Integer, Table, TextClause, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -26,15 +28,13 @@ RANK_WINDOW = 1000  # newest matches ranked by relevance; older ones are out of 
 SQLITE_WEIGHTS = "4.0, 1.0"
 
 
-async def insert_ignore(
-    conn: AsyncConnection, table: Table, rows: Sequence[dict], keys: Iterable[str]
-) -> None:
-    """Insert `rows`, skipping those that clash with an existing row on the unique `keys`."""
-    if not rows:
-        return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    await conn.execute(statement, list(rows))
+def insert(dialect: Dialect, table: Table, *, skip_conflicts_on: Sequence[str] = ()) -> Insert:
+    """An INSERT into `table`; with `skip_conflicts_on`, rows that clash with an existing row on
+    those unique columns are skipped."""
+    statement = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+    if skip_conflicts_on:
+        return statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+    return statement
 
 
 def one_of(conn: AsyncConnection, column: ColumnElement, values: Sequence[Any]) -> ColumnElement:

@@ -22,22 +22,49 @@ async def test_rows_are_stored_whatever_the_order_of_their_keys(database):
     assert [tuple(row) for row in rows] == [("science", "Наука"), ("sport", "Спорт")]
 
 
-async def test_values_go_through_the_column_types(database):
-    moscow = timezone(timedelta(hours=3))
-    row = {
-        "kind": "feed",
-        "url": "https://outlet.example/rss",
-        "poll_interval": 900,
-        "failures": 0,
-        "active": True,
-        "created_at": datetime(2026, 1, 1, 12, 0, tzinfo=moscow),
-    }
+MOSCOW = timezone(timedelta(hours=3))
+FEED = {"kind": "feed", "poll_interval": 900, "failures": 0}
+
+
+@pytest.mark.parametrize("shared_keys", [(), ("created_at", "active"), ("kind", "created_at")])
+async def test_values_go_through_the_column_types_in_rows_or_shared(database, shared_keys):
+    rows = [
+        {**FEED, "url": f"https://outlet{n}.example/rss", "active": n % 2 == 0}
+        | {"created_at": datetime(2026, 1, 1, 12, n, tzinfo=MOSCOW)}
+        for n in range(3)
+    ]
+    shared = {key: rows[0][key] for key in shared_keys}
+    rows = [{key: value for key, value in row.items() if key not in shared} for row in rows]
     async with database.transaction() as conn:
-        await insert_rows(conn, sources, [row])
+        await insert_rows(conn, sources, rows, shared=shared)
     async with database.read() as conn:
-        created, active = (await conn.execute(select(sources.c.created_at, sources.c.active))).one()
-    assert created == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-    assert active is True
+        stored = await conn.execute(
+            select(sources.c.url, sources.c.kind, sources.c.created_at, sources.c.active).order_by(
+                sources.c.url
+            )
+        )
+        stored = [tuple(row) for row in stored]
+    expected = []
+    for n in range(3):
+        minute = 0 if "created_at" in shared else n
+        active = True if "active" in shared else n % 2 == 0
+        created = datetime(2026, 1, 1, 9, minute, tzinfo=UTC)
+        expected.append((f"https://outlet{n}.example/rss", "feed", created, active))
+    assert stored == expected
+
+
+async def test_rows_that_clash_on_the_given_columns_are_skipped(database):
+    async with database.transaction() as conn:
+        await insert_rows(conn, topics, [{"slug": "sport", "name": "Спорт"}])
+        rows = [
+            {"slug": "sport", "name": "Другое имя"},
+            {"slug": "science", "name": "Наука"},
+            {"slug": "science", "name": "Повтор в том же пакете"},
+        ]
+        await insert_rows(conn, topics, rows, skip_conflicts_on=["slug"])
+    async with database.read() as conn:
+        found = (await conn.execute(select(topics.c.slug, topics.c.name).order_by("slug"))).all()
+    assert [tuple(row) for row in found] == [("science", "Наука"), ("sport", "Спорт")]
 
 
 async def test_a_column_left_to_its_default_is_refused(database):
