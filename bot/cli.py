@@ -42,6 +42,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     topics.set_defaults(handler=_cmd_evaluate_topics)
 
+    stories = sub.add_parser("evaluate-stories", help="same-story detection on labeled pairs")
+    stories.add_argument("path", help="TSV with same, first_title, first_text, second_title, ...")
+    stories.add_argument("--threshold", type=float, help="similarity from which pairs are same")
+    stories.set_defaults(handler=_cmd_evaluate_stories)
+
     _add_archive_commands(sub)
 
     run = sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
@@ -191,6 +196,20 @@ def _cmd_evaluate_topics(args: argparse.Namespace) -> int:
         print(f"svodka: {error}", file=sys.stderr)
         return 2
     print(report)
+    return 0
+
+
+def _cmd_evaluate_stories(args: argparse.Namespace) -> int:
+    from summarizer.stories import THRESHOLD
+    from summarizer.story_evaluation import evaluate, read_pairs
+
+    try:
+        pairs = read_pairs(args.path)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        print(f"svodka: {error}", file=sys.stderr)
+        return 2
+    threshold = THRESHOLD if args.threshold is None else args.threshold
+    print(evaluate(pairs, threshold=threshold))
     return 0
 
 

@@ -1,0 +1,95 @@
+"""Same event or not (summarizer/stories.py)."""
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.stories import (
+    THRESHOLD,
+    profile,
+    profile_of,
+    same_story,
+    similarity,
+    story_similarity,
+)
+from summarizer.story_evaluation import evaluate, read_pairs
+
+RATE_TASS = (
+    "ЦБ сохранил ключевую ставку на уровне 16%\n"
+    "Банк России на заседании 25 октября сохранил ключевую ставку на уровне 16% годовых, "
+    "сообщила пресс-служба регулятора. Председатель ЦБ Эльвира Набиуллина объяснила решение "
+    "замедлением инфляции. Следующее заседание совета директоров пройдет в декабре."
+)
+RATE_RIA = (
+    "Банк России оставил ключевую ставку без изменений\n"
+    "Совет директоров Банка России 25 октября оставил ключевую ставку на уровне 16%. "
+    "Как заявила Эльвира Набиуллина, инфляция замедляется, и регулятор не видит причин "
+    "менять ставку. Аналитики ожидали такого решения."
+)
+RATE_OTHER = (
+    "Сбербанк повысил ставки по вкладам\n"
+    "Сбербанк с понедельника повысил ставки по рублевым вкладам на 0,5 процентного пункта, "
+    "сообщил банк. Максимальная ставка по вкладу на год составит 18% годовых. "
+    "Герман Греф ранее говорил о росте спроса на сбережения."
+)
+
+
+def test_the_same_event_told_by_two_outlets_is_one_story():
+    assert same_story(RATE_TASS, RATE_RIA)
+    assert story_similarity(RATE_TASS, RATE_RIA) == pytest.approx(
+        story_similarity(RATE_RIA, RATE_TASS)
+    )
+
+
+def test_the_same_topic_with_another_event_is_not():
+    assert not same_story(RATE_TASS, RATE_OTHER)
+    assert story_similarity(RATE_TASS, RATE_OTHER) < story_similarity(RATE_TASS, RATE_RIA)
+
+
+def test_titles_naming_different_dates_are_different_events():
+    text = "Синоптики обещают в Москве облачную погоду, до минус трех градусов, без осадков."
+    eighth = profile("Прогноз погоды на 8 ноября", text)
+    sixteenth = profile("Прогноз погоды на 16 ноября", text)
+    assert similarity(eighth, eighth) == pytest.approx(1.0)
+    assert similarity(eighth, sixteenth) <= 0.5 * similarity(eighth, eighth)
+    assert not similarity(eighth, sixteenth) >= THRESHOLD
+
+
+def test_similarity_is_between_zero_and_one_and_empty_input_is_not_a_story():
+    assert 0.0 <= story_similarity(RATE_TASS, RATE_OTHER) <= 1.0
+    assert story_similarity(RATE_TASS, RATE_TASS) == pytest.approx(1.0)
+    assert story_similarity("", "") == 0.0
+    assert not same_story("", RATE_TASS)
+
+
+def test_names_and_keys_come_from_names_and_rare_title_words():
+    found = profile_of(RATE_TASS)
+    assert {"набиуллин", "цб"} <= found.names
+    keys = found.keys()
+    assert keys and set(keys) <= found.title | found.names
+    assert "набиуллин" in keys
+
+
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "stories_pairs_dev.tsv"
+
+
+@pytest.mark.skipif(not DEV.exists(), reason=f"{DEV} is absent")
+def test_dev_pairs_keep_the_numbers_the_readme_gives():
+    scores = evaluate(read_pairs(DEV))
+    assert scores.total == 40
+    assert (scores.true_positives, scores.false_positives) == (19, 2)
+    assert (scores.true_negatives, scores.false_negatives) == (16, 3)
+
+
+def test_read_pairs_names_what_is_wrong(tmp_path):
+    missing = tmp_path / "missing.tsv"
+    missing.write_text("same\tfirst_title\n1\tx\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no column first_text"):
+        read_pairs(missing)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(
+        "same\tfirst_title\tfirst_text\tsecond_title\tsecond_text\nyes\ta\tb\tc\td\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"bad\.tsv:2"):
+        read_pairs(bad)
