@@ -18,12 +18,13 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
 
-from bot import texts
+from bot import metrics, texts
 from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
 from bot.middlewares import (
@@ -34,6 +35,7 @@ from bot.middlewares import (
 )
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
+from bot.web import build_app, serving
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +210,20 @@ async def _on_shutdown(dispatcher: Dispatcher) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+class AfterCall(BaseRequestMiddleware):
+    """Calls `then()` after each successful Bot API call of one kind (a heartbeat of polling)."""
+
+    def __init__(self, method: type[methods.TelegramMethod], then: Callable[[], None]) -> None:
+        self.method = method
+        self.then = then
+
+    async def __call__(self, make_request, bot, method):
+        response = await make_request(bot, method)
+        if isinstance(method, self.method):
+            self.then()
+        return response
+
+
 async def run_bot(
     settings: Settings,
     *,
@@ -217,21 +233,26 @@ async def run_bot(
     handle_signals: bool = True,
     polling_timeout: int = 10,
 ) -> None:
-    """Long-poll until stopped. Migrations are applied first; the database and the bot's
-    session are closed at the end (a given `db` stays open: its owner closes it)."""
+    """Long-poll until stopped, serving /healthz, /readyz and /metrics on SVODKA_LISTEN.
+    Migrations are applied first; the database and the bot's session are closed at the end
+    (a given `db` stays open: its owner closes it)."""
     owned_db = db is None
     db = db or Database(settings.database_url, **DB_POOL)
     bot = bot or build_bot(settings.require_token(), settings)
     try:
         await upgrade(db)
         dp = build_dispatcher(db, settings, services=services)
+        app = build_app(db)
         settle_memory()
-        await dp.start_polling(
-            bot,
-            handle_signals=handle_signals,
-            polling_timeout=polling_timeout,
-            allowed_updates=dp.resolve_used_update_types(),
-        )
+        async with serving(app, settings.listen_address()):
+            with metrics.LOOPS.watch("polling", polling_timeout) as polled:
+                bot.session.middleware(AfterCall(methods.GetUpdates, polled))
+                await dp.start_polling(
+                    bot,
+                    handle_signals=handle_signals,
+                    polling_timeout=polling_timeout,
+                    allowed_updates=dp.resolve_used_update_types(),
+                )
     finally:
         await bot.session.close()
         if owned_db:

@@ -52,6 +52,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
     run.set_defaults(handler=_cmd_run)
 
+    health = sub.add_parser("health", help="is the running bot ready? (exit 0 or 1, one line)")
+    health.set_defaults(handler=_cmd_health)
+
     demo = sub.add_parser("demo", help="chat with the bot offline, in the terminal")
     demo.add_argument(
         "--script", nargs="+", metavar="MESSAGE", help="send these messages, print, exit"
@@ -166,6 +169,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
         runner.run(run_bot(settings))
     return 0
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.web import check_health
+
+    ready, line = asyncio.run(check_health(load_settings()))
+    print(line)
+    return 0 if ready else 1
 
 
 def _fast_loop():

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///svodka.db"
+DEFAULT_LISTEN = "127.0.0.1:8080"
+LISTEN_OFF = "off"
 TOKEN_SHAPE = re.compile(r"^\d+:[\w-]+$")
 
 
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"
     allow_private_urls: bool = False
+
+    # Operating it (bot/web.py): the health and metrics endpoints.
+    listen: str = DEFAULT_LISTEN  # host:port of /healthz, /readyz, /metrics; "off" disables
 
     # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
     throttle_rate: float = Field(default=2.0, gt=0)  # updates per second per user, sustained
@@ -77,6 +82,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}, use an Area/City name") from None
         return value
 
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() != LISTEN_OFF:
+            parse_listen(value)
+        return value
+
+    def listen_address(self) -> tuple[str, int] | None:
+        """(host, port) of the HTTP listener, None when it is off."""
+        return None if self.listen.lower() == LISTEN_OFF else parse_listen(self.listen)
+
     def require_token(self) -> str:
         """The bot token, or a ConfigError with one line saying what to set."""
         if self.bot_token is None or not self.bot_token.get_secret_value():
@@ -87,6 +104,15 @@ class Settings(BaseSettings):
                 "BOT_TOKEN is malformed: expected <digits>:<letters>, from @BotFather"
             )
         return token
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """ "host:port" ("[::1]:8080" for IPv6) as (host, port); ValueError when malformed."""
+    host, colon, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected host:port (e.g. {DEFAULT_LISTEN}) or off, got {value!r}")
+    return host, int(port)
 
 
 def load_settings() -> Settings:

@@ -15,6 +15,7 @@ from operator import attrgetter
 
 from aiogram import Bot
 
+from bot import metrics
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.limiter import Limiter, Limits
 from bot.delivery.messages import Composer
@@ -78,12 +79,15 @@ async def run_delivery(
 
 async def _every(interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]]) -> None:
     """Run `job` now and then every `interval` seconds; a failed run is logged, not fatal."""
-    while not stop.is_set():
-        try:
-            await job()
-        except Exception:
-            log.exception("delivery job %s failed; next try in %s s", job.__name__, interval)
-        await _wait(stop, interval)
+    with metrics.LOOPS.watch(f"delivery.{job.__name__}", interval) as ran:
+        while not stop.is_set():
+            try:
+                await job()
+            except Exception:
+                log.exception("delivery job %s failed; next try in %s s", job.__name__, interval)
+            else:
+                ran()
+            await _wait(stop, interval)
 
 
 class SendLoop:
@@ -110,20 +114,25 @@ class SendLoop:
             await self._shut_down(workers)
 
     async def _feed(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            room = self.batch - len(self.held)
-            if room < self.batch // 2:
-                await _wait(stop, BUSY_WAIT)
-                continue
-            rows = await self.outbox.claim(room, exclude=self.held)
-            by_chat = sorted(rows, key=attrgetter("chat_id", "id"))
-            for _, chat_rows in groupby(by_chat, key=attrgetter("chat_id")):
-                chat_batch = list(chat_rows)
-                self.held.update(row.id for row in chat_batch)
-                self.queue.put_nowait(chat_batch)
-            if len(rows) < room:
-                self.limiter.forget_idle()
-                await _wait(stop, self.settings.delivery_poll, self.outbox.wake)
+        with metrics.LOOPS.watch("delivery.send", self.settings.delivery_poll) as ran:
+            while not stop.is_set():
+                await self._claim_more(stop)
+                ran()
+
+    async def _claim_more(self, stop: asyncio.Event) -> None:
+        room = self.batch - len(self.held)
+        if room < self.batch // 2:
+            await _wait(stop, BUSY_WAIT)
+            return
+        rows = await self.outbox.claim(room, exclude=self.held)
+        by_chat = sorted(rows, key=attrgetter("chat_id", "id"))
+        for _, chat_rows in groupby(by_chat, key=attrgetter("chat_id")):
+            chat_batch = list(chat_rows)
+            self.held.update(row.id for row in chat_batch)
+            self.queue.put_nowait(chat_batch)
+        if len(rows) < room:
+            self.limiter.forget_idle()
+            await _wait(stop, self.settings.delivery_poll, self.outbox.wake)
 
     async def _work(self, stop: asyncio.Event) -> None:
         while (chat_batch := await self.queue.get()) is not None:

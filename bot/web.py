@@ -1,0 +1,176 @@
+"""The HTTP listener of `svodka run` (SVODKA_LISTEN): /healthz, /readyz and /metrics.
+
+The application is built in one place (`build_app`) and served in one place (`serving`), so
+other endpoints (the webhook of `svodka run --webhook`) are added to the same app before it
+is served:
+
+    app = build_app(db)
+    app.router.add_post("/webhook", handler)
+    async with serving(app, settings.listen_address()):
+        ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import text
+
+from bot import metrics
+from bot.config import ConfigError, Settings
+from bot.metrics import LOOPS, Loops
+from bot.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+DB_KEY = web.AppKey("db", Database)
+LOOPS_KEY = web.AppKey("loops", Loops)
+CHECK_TIMEOUT = 5.0  # seconds: a database slower than this to answer counts as down
+
+
+def build_app(db: Database, *, loops: Loops = LOOPS) -> web.Application:
+    app = web.Application()
+    app[DB_KEY] = db
+    app[LOOPS_KEY] = loops
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    return app
+
+
+@asynccontextmanager
+async def serving(app: web.Application, address: tuple[str, int] | None) -> AsyncIterator[str]:
+    """Serve `app` on `address` (host, port; port 0 picks a free one) until the block ends;
+    yields the URL it listens on ("" when `address` is None: the listener is off)."""
+    if address is None:
+        yield ""
+        return
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1)
+    await runner.setup()
+    try:
+        host, port = address
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            raise ConfigError(
+                f"SVODKA_LISTEN: cannot listen on {host}:{port} ({error.strerror or error});"
+                " set another host:port, or off"
+            ) from None
+        bound_host, bound_port = runner.addresses[0][:2]
+        url = f"http://{_url_host(bound_host)}:{bound_port}"
+        logger.info("listening on %s (/healthz, /readyz, /metrics)", url)
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    """Alive while every loop of the process still runs (a late one is /readyz's business)."""
+    stopped = request.app[LOOPS_KEY].stopped()
+    if stopped:
+        return web.json_response({"alive": False, "stopped": stopped}, status=503)
+    return web.json_response({"alive": True})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    failed = await readiness(request.app[DB_KEY], request.app[LOOPS_KEY])
+    if failed:
+        return web.json_response({"ready": False, "failed": failed}, status=503)
+    return web.json_response({"ready": True})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    """The Prometheus text format; figures kept in the database are read at each scrape."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            await metrics.read_database(request.app[DB_KEY])
+    except Exception:  # the counters of this process are still worth a scrape
+        logger.warning("metrics: the database did not answer", exc_info=True)
+    body = generate_latest()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def readiness(db: Database, loops: Loops | None = None) -> dict[str, str]:
+    """The checks that failed, by name (database, migrations, loops); empty when ready."""
+    failed: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            current = await _schema_revision(db)
+    except Exception as error:  # any failure to answer is the finding, whatever its kind
+        failed["database"] = _one_line(error)
+    else:
+        if current != head_revision():
+            failed["migrations"] = f"schema at {current}, code expects {head_revision()}"
+    if loops is not None and (problems := loops.problems()):
+        failed["loops"] = "; ".join(problems)
+    return failed
+
+
+async def _schema_revision(db: Database) -> str | None:
+    async with db.read() as conn:
+        try:
+            return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception as error:
+            if "alembic_version" in str(error):  # a database never migrated
+                return None
+            raise
+
+
+@functools.cache
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _one_line(error: BaseException) -> str:
+    words = str(error).strip().splitlines()
+    detail = words[0][:200] if words else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+async def check_health(settings: Settings) -> tuple[bool, str]:
+    """`svodka health`: ask the running process's /readyz when the listener is on (it alone
+    knows its loops); with SVODKA_LISTEN=off, check the database and migrations here."""
+    address = settings.listen_address()
+    if address is None:
+        db = Database(settings.database_url)
+        try:
+            failed = await readiness(db)
+        finally:
+            await db.close()
+        return _verdict(failed, "database and migrations (SVODKA_LISTEN=off)")
+    host, port = address
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # "every address": ask here
+    url = f"http://{_url_host(host)}:{port}/readyz"
+    timeout = aiohttp.ClientTimeout(total=CHECK_TIMEOUT + 2)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as answer:
+            body = await answer.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        return False, f"not ready: no answer from {url} ({_one_line(error)}); is svodka run up?"
+    if not isinstance(body, dict) or not isinstance(body.get("failed", {}), dict):
+        return False, f"not ready: {url} answered {answer.status}, not as svodka does"
+    if body.get("ready") is True:
+        return _verdict({}, url)
+    return _verdict(body.get("failed") or {"answer": f"HTTP {answer.status}"}, url)
+
+
+def _verdict(failed: dict[str, str], what: str) -> tuple[bool, str]:
+    if failed:
+        return False, "not ready: " + "; ".join(f"{name}: {why}" for name, why in failed.items())
+    return True, f"ready: {what}"
