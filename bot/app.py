@@ -13,7 +13,7 @@ import functools
 import gc
 import logging
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router, methods
 from aiogram.client.default import DefaultBotProperties
@@ -37,9 +37,14 @@ from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 from bot.web import build_app, serving
 
+if TYPE_CHECKING:
+    from bot.ingest.offload import Offload
+
 logger = logging.getLogger(__name__)
 
-Service = Callable[[Database, Bot, Settings, asyncio.Event], Coroutine[Any, Any, None]]
+# A background service: (db, bot, settings, stop, offload), where `offload` runs the ingest
+# stack's CPU-heavy steps off the event loop that answers people.
+Service = Callable[[Database, Bot, Settings, asyncio.Event, "Offload"], Coroutine[Any, Any, None]]
 SERVICE_STOP_TIMEOUT = 10.0
 FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added with /feed add)
 # Each update holds a pooled connection while it is handled, its replies included: a pool
@@ -81,10 +86,18 @@ def build_bot(token: str, settings: Settings) -> Bot:
 
 
 def build_dispatcher(
-    db: Database, settings: Settings, *, services: Iterable[Service] | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    services: Iterable[Service] | None = None,
+    offload: Offload | None = None,
 ) -> Dispatcher:
-    """Everything wired; `services` default to the feed poller and delivery."""
-    dp = Dispatcher(disable_fsm=True, db=db, settings=settings)  # no dialogs: no FSM per update
+    """Everything wired; `services` default to the feed poller and delivery; `offload` (by
+    default in the event loop's own process) runs ingest's CPU-heavy steps."""
+    from bot.ingest.offload import INLINE
+
+    # no dialogs: no FSM per update
+    dp = Dispatcher(disable_fsm=True, db=db, settings=settings, offload=offload or INLINE)
     dp["services"] = default_services() if services is None else list(services)
     dp.update.outer_middleware(DedupMiddleware())
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))
@@ -145,7 +158,9 @@ def default_services() -> list[Service]:
     return [poll_feeds, deliver]
 
 
-async def poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+async def poll_feeds(
+    db: Database, bot: Bot, settings: Settings, stop: asyncio.Event, offload: Offload
+) -> None:
     """The feed poller. Its ingest stack (numpy, scipy, trafilatura: about 50 MB) is imported
     only once there is a feed to poll; a bot fed by `svodka ingest` alone never loads it."""
     while not await _has_feeds(db):
@@ -155,7 +170,7 @@ async def poll_feeds(db: Database, bot: Bot, settings: Settings, stop: asyncio.E
             return
     from bot.ingest.poller import poll_feeds_forever
 
-    await poll_feeds_forever(db, settings, stop)
+    await poll_feeds_forever(db, settings, stop, offload)
 
 
 async def _has_feeds(db: Database) -> bool:
@@ -165,7 +180,9 @@ async def _has_feeds(db: Database) -> bool:
         return bool(await sources.list_feeds(conn))
 
 
-async def deliver(db: Database, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
+async def deliver(
+    db: Database, bot: Bot, settings: Settings, stop: asyncio.Event, offload: Offload
+) -> None:
     from bot.delivery.worker import run_delivery
 
     await run_delivery(db, bot, settings, stop)
@@ -180,13 +197,18 @@ async def set_commands(bot: Bot) -> None:
 
 
 async def _on_startup(
-    bot: Bot, dispatcher: Dispatcher, db: Database, settings: Settings, services: list[Service]
+    bot: Bot,
+    dispatcher: Dispatcher,
+    db: Database,
+    settings: Settings,
+    services: list[Service],
+    offload: Offload,
 ) -> None:
     await set_commands(bot)
     stop = asyncio.Event()
     tasks = []
     for service in services:
-        task = asyncio.create_task(service(db, bot, settings, stop), name=service.__name__)
+        task = asyncio.create_task(service(db, bot, settings, stop, offload), name=service.__name__)
         task.add_done_callback(_report_failure)
         tasks.append(task)
     dispatcher["stop_services"] = stop
@@ -234,14 +256,17 @@ async def run_bot(
     polling_timeout: int = 10,
 ) -> None:
     """Long-poll until stopped, serving /healthz, /readyz and /metrics on SVODKA_LISTEN.
-    Migrations are applied first; the database and the bot's session are closed at the end
-    (a given `db` stays open: its owner closes it)."""
+    Migrations are applied first; the database, the bot's session and the ingest workers are
+    closed at the end (a given `db` stays open: its owner closes it)."""
+    from bot.ingest.offload import ProcessOffload
+
     owned_db = db is None
     db = db or Database(settings.database_url, **DB_POOL)
     bot = bot or build_bot(settings.require_token(), settings)
+    offload = ProcessOffload(settings.ingest_workers)
     try:
         await upgrade(db)
-        dp = build_dispatcher(db, settings, services=services)
+        dp = build_dispatcher(db, settings, services=services, offload=offload)
         app = build_app(db)
         settle_memory()
         async with serving(app, settings.listen_address()):
@@ -254,6 +279,7 @@ async def run_bot(
                     allowed_updates=dp.resolve_used_update_types(),
                 )
     finally:
+        await offload.shutdown()
         await bot.session.close()
         if owned_db:
             await db.close()

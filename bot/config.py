@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5 * 2**20, gt=0)  # larger pages and feeds are refused
     feed_poll_interval: int = Field(default=900, ge=60)  # seconds between polls of a new feed
     feed_max_backoff: int = Field(default=6 * 3600, ge=60)  # longest wait after failed polls
+    feed_max_entries: int = Field(default=50, ge=1)  # newest entries read per poll of a feed
+    ingest_workers: int = Field(default=2, ge=1)  # processes parsing and summarizing for the bot
 
     # Delivery (bot/delivery/). Rates stay under Telegram's limits; lower them, never raise them.
     delivery_rate: float = Field(default=30.0, gt=0)  # messages per second, whole bot

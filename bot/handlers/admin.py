@@ -22,6 +22,7 @@ from bot.storage import stats as stats_queries
 from bot.storage.database import Database
 
 if TYPE_CHECKING:  # the ingest stack (numpy, scipy, trafilatura) loads on the first /add
+    from bot.ingest.offload import Offload
     from bot.ingest.pipeline import IngestResult
 
 router = Router(name=__name__)
@@ -50,15 +51,17 @@ def in_russian(problem: str) -> str:
     return problem
 
 
-async def _ingest(message: Message, db: Database, settings: Settings, source: str) -> None:
+async def _ingest(
+    message: Message, db: Database, settings: Settings, offload: Offload, source: str
+) -> None:
     from bot.ingest.document import Document
     from bot.ingest.pipeline import fetch_and_ingest_url, ingest_document
 
     if source.startswith(URL_PREFIXES) and len(source.split()) == 1:
-        result = await fetch_and_ingest_url(db, source, settings)
+        result = await fetch_and_ingest_url(db, source, settings, offload)
     else:
         doc = Document(text=source, source_name=_forwarded_from(message))
-        result = await ingest_document(db, doc)
+        result = await ingest_document(db, doc, offload)
     await _report(message, db, settings, result)
 
 
@@ -83,11 +86,13 @@ async def _report(message: Message, db: Database, settings: Settings, result: In
 
 
 @router.message(Command("add"), is_admin, flags=NO_DB)
-async def add(message: Message, command: CommandObject, db: Database, settings: Settings) -> None:
+async def add(
+    message: Message, command: CommandObject, db: Database, settings: Settings, offload: Offload
+) -> None:
     if not command.args:
         await message.answer(texts.ADD_USAGE)
         return
-    await _ingest(message, db, settings, command.args.strip())
+    await _ingest(message, db, settings, offload, command.args.strip())
 
 
 @router.message(
@@ -97,8 +102,10 @@ async def add(message: Message, command: CommandObject, db: Database, settings: 
     is_admin,
     flags=NO_DB,
 )
-async def add_by_message(message: Message, db: Database, settings: Settings) -> None:
-    await _ingest(message, db, settings, (message.text or message.caption).strip())
+async def add_by_message(
+    message: Message, db: Database, settings: Settings, offload: Offload
+) -> None:
+    await _ingest(message, db, settings, offload, (message.text or message.caption).strip())
 
 
 @router.message(Command("feeds"), is_admin)

@@ -28,19 +28,53 @@ class SourceError(Exception):
     """A source could not be read; the message is one line for the user."""
 
 
-_TAG = re.compile(r"<[^>]*>")
-_BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", re.IGNORECASE)
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Outside text is hostile: every pattern here matches in linear time. A tag is `<` up to the
+# next `<` or `>`, so a run of unclosed `<` costs one step each instead of a scan to the end
+# of the text per `<` (`<[^>]*>` took 6.9 s on 40,000 of them).
+_TAG = re.compile(r"<[^<>]*>")
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^<>]*>", re.IGNORECASE)
+_MARKUP = re.compile(r"<(?:/\s*)?[a-zA-Z][^<>]*>")
+_RAW_TEXT = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _BLANKS = re.compile(r"[ \t\u00a0]+")
+MAX_LINE_CHARS = 2_000
+"""Titles and first lines are cut to this before cleaning: no headline is longer, and a
+"title" of 160 KB costs nothing then."""
+
+# C0 and C1 control characters but tab and newlines: NUL, terminal escapes (ESC), DEL.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
+def without_controls(value: str) -> str:
+    """`value` without control characters (tab, line feed and carriage return are kept)."""
+    return value.translate(_CONTROLS)
+
+
+def drop_raw_text(fragment: str) -> str:
+    """`fragment` without <script> and <style> elements. One pass: the closing tag is looked up
+    once per element, and an element never closed runs to the end (as in a browser), where
+    `<(script|style)\b.*?</\1>` looked for it again from every opening tag (31.6 s on 20,000)."""
+    lowered = fragment.lower()
+    kept: list[str] = []
+    position = 0
+    while found := _RAW_TEXT.search(fragment, position):
+        kept.append(fragment[position : found.start()])
+        close = lowered.find(f"</{found.group(1).lower()}", found.end())
+        end = -1 if close < 0 else lowered.find(">", close)
+        if end < 0:
+            return " ".join(kept)
+        kept.append(" ")
+        position = end + 1
+    kept.append(fragment[position:])
+    return "".join(kept)
 
 
 def plain_text(value: str) -> str:
     """One line of plain text from a title that may carry tags and (doubly) escaped entities:
     "&lt;b&gt;Рост &amp;quot;ВВП&amp;quot;&lt;/b&gt;" -> 'Рост "ВВП"'."""
+    value = value[:MAX_LINE_CHARS]
     for _ in range(3):  # entities escaped once or twice, tags that only appear after unescaping
-        value = html.unescape(_TAG.sub(" ", _SCRIPT.sub(" ", value)))
-    return " ".join(_TAG.sub(" ", value).split())
+        value = html.unescape(_TAG.sub(" ", drop_raw_text(value)))
+    return " ".join(_TAG.sub(" ", without_controls(value)).split())
 
 
 def looks_like_html(text: str) -> bool:
@@ -49,8 +83,8 @@ def looks_like_html(text: str) -> bool:
 
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment (a feed entry, a JSONL field), one paragraph per line."""
-    fragment = _BLOCK_TAG.sub("\n", _SCRIPT.sub(" ", fragment))
-    text = html.unescape(_TAG.sub(" ", fragment))
+    fragment = _BLOCK_TAG.sub("\n", drop_raw_text(fragment))
+    text = without_controls(html.unescape(_TAG.sub(" ", fragment)))
     return "\n".join(_BLANKS.sub(" ", line).strip() for line in text.splitlines()).strip()
 
 

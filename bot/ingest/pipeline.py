@@ -9,6 +9,7 @@ leaves whole articles or none: never half of one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -21,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Settings
 from bot.ingest import dedup
-from bot.ingest.document import Document, SourceError, plain_text
+from bot.ingest.document import Document, SourceError, plain_text, without_controls
+from bot.ingest.offload import INLINE, Offload, time_budget
+from bot.links import web_link
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
 
 if TYPE_CHECKING:
-    from bot.ingest.fetch import Response
     from summarizer import Article
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ MAX_ANALYZED_CHARS = 100_000
 """Lemmas (search index, fingerprint) come from the body's start: longer than any news story,
 and a 5 MB page is then ingested in about a second instead of ten."""
 MAX_TITLE_CHARS = 300
+DOCUMENT_BUDGET = 10.0
+"""Seconds one document may take to clean, summarize and classify (a 5 MB article takes
+about one); a document built to take longer is rejected."""
 
 Status = Literal["added", "duplicate", "merged", "rejected"]
 
@@ -85,9 +90,9 @@ def prepare(doc: Document) -> Draft:
     from summarizer.text import lemmas
 
     given_title = plain_text(doc.title) if doc.title else ""
-    page = doc.text
-    if given_title and plain_text(doc.text.lstrip().partition("\n")[0]) != given_title:
-        page = f"{given_title}\n\n{doc.text}"  # so that clean() sees the title as a title
+    page = without_controls(doc.text)
+    if given_title and plain_text(page.lstrip().partition("\n")[0]) != given_title:
+        page = f"{given_title}\n\n{page}"  # so that clean() sees the title as a title
     article = clean(page)
     body_lemmas = lemmas(article.body[:MAX_ANALYZED_CHARS])
     if len(body_lemmas) < MIN_WORDS:
@@ -96,7 +101,8 @@ def prepare(doc: Document) -> Draft:
     title_lemmas = lemmas(title)
     standfirst = "" if article.lead in article.body else article.lead
     fingerprint = dedup.fingerprint(body_lemmas)
-    url = dedup.canonical_url(doc.url) if doc.url else None
+    link = web_link(doc.url)
+    url = dedup.canonical_url(link) if link else None
     new = NewArticle(
         url=url,
         title=title,
@@ -110,31 +116,49 @@ def prepare(doc: Document) -> Draft:
         text_lemmas=articles.join_lemmas(lemmas(standfirst) + body_lemmas),
         source=SourceRef(
             url=url,
-            name=doc.source_name,
+            name=plain_text(doc.source_name) if doc.source_name else None,
             title=title,
             published_at=doc.published,
-            categories=doc.categories,
+            categories=tuple(filter(None, map(plain_text, doc.categories))),
             source_id=doc.source_id,
         ),
     )
     return Draft(article, new, title_lemmas, body_lemmas)
 
 
-async def ingest_document(db: Database, doc: Document) -> IngestResult:
-    """Store `doc` as a new article, merge it as another source of the article it duplicates,
-    or say why not."""
-    [result] = await ingest_documents(db, [doc])
-    return result
-
-
-async def ingest_documents(db: Database, docs: Sequence[Document]) -> list[IngestResult]:
-    """Ingest a batch of documents; one result per document, in order."""
+def prepare_all(docs: Sequence[Document], *, complete: bool) -> list[Draft | IngestResult]:
+    """`prepare` each document within DOCUMENT_BUDGET, summarized and classified too if
+    `complete` (in a worker process: the draft comes back with everything computed); the
+    draft, or why the document was rejected."""
     prepared: list[Draft | IngestResult] = []
     for doc in docs:
         try:
-            prepared.append(prepare(doc))
-        except Rejected as error:
+            with time_budget(DOCUMENT_BUDGET):
+                draft = prepare(doc)
+                if complete:
+                    draft.complete()
+            prepared.append(draft)
+        except (Rejected, SourceError) as error:
             prepared.append(IngestResult(None, "rejected", str(error)))
+    return prepared
+
+
+async def ingest_document(db: Database, doc: Document, offload: Offload = INLINE) -> IngestResult:
+    """Store `doc` as a new article, merge it as another source of the article it duplicates,
+    or say why not."""
+    [result] = await ingest_documents(db, [doc], offload)
+    return result
+
+
+async def ingest_documents(
+    db: Database, docs: Sequence[Document], offload: Offload = INLINE
+) -> list[IngestResult]:
+    """Ingest a batch of documents; one result per document, in order. Cleaning, summaries
+    and topics are computed by `offload`: in place, stories found already stored are not
+    summarized; in a worker process, every document is summarized in the one round trip."""
+    prepared = await offload.run(
+        functools.partial(prepare_all, complete=offload.remote), list(docs)
+    )
     drafts = [item for item in prepared if isinstance(item, Draft)]
     stored = iter(await _store(db, drafts) if drafts else [])
     return [item if isinstance(item, IngestResult) else next(stored) for item in prepared]
@@ -218,6 +242,7 @@ class IngestReport:
     duplicate: int = 0
     rejected: int = 0
     problems: list[str] = field(default_factory=list)
+    teasers_kept: int = 0  # feed entries stored with their teaser: the page was not to be had
 
     def record(self, label: str, result: IngestResult) -> str | None:
         """Count `result`; the line to show the user if it is a problem."""
@@ -230,9 +255,10 @@ class IngestReport:
 
     def __str__(self) -> str:
         skipped = self.duplicate + self.rejected
+        teasers = f", {self.teasers_kept} pages not fetched" if self.teasers_kept else ""
         return (
             f"added {self.added}, merged {self.merged}, skipped {skipped} "
-            f"({self.duplicate} duplicates, {self.rejected} rejected)"
+            f"({self.duplicate} duplicates, {self.rejected} rejected){teasers}"
         )
 
 
@@ -301,25 +327,29 @@ async def ingest_paths_or_urls(
     return report
 
 
-async def fetch_and_ingest_url(db: Database, url: str, settings: Settings) -> IngestResult:
+async def fetch_and_ingest_url(
+    db: Database, url: str, settings: Settings, offload: Offload = INLINE
+) -> IngestResult:
     """Fetch a web page (a user's link), extract its article and ingest it; an already stored
     URL is not fetched again."""
     from bot.ingest import fetch
+    from bot.ingest.web import extract_page
 
     known = await _stored_url(db, url)
     if known is not None:
         return known
     try:
-        doc = _page_document(await fetch.fetch_text(url, settings))
+        doc = await offload.run(extract_page, await fetch.fetch_text(url, settings))
     except SourceError as error:
         return IngestResult(None, "rejected", str(error))
-    return await ingest_document(db, doc)
+    return await ingest_document(db, doc, offload)
 
 
 async def ingest_url(db: Database, url: str, settings: Settings) -> list[tuple[str, IngestResult]]:
     """`svodka ingest URL`: a web page becomes an article, an RSS or Atom feed one article
     per new entry (read once; `svodka feeds add` polls it). Each result with its label."""
     from bot.ingest import feeds, fetch
+    from bot.ingest.web import extract_page
 
     known = await _stored_url(db, url)
     if known is not None:
@@ -331,7 +361,7 @@ async def ingest_url(db: Database, url: str, settings: Settings) -> list[tuple[s
                 parsed = feeds.parse_feed(
                     response.body, content_type=response.content_type, charset=response.charset
                 )
-                docs = await feeds.new_documents(db, parsed.entries, settings, session)
+                docs = (await feeds.new_documents(db, parsed.entries, settings, session)).documents
                 results = await ingest_documents(db, docs)
                 seen = {doc.url for doc in docs}
                 return [
@@ -339,7 +369,7 @@ async def ingest_url(db: Database, url: str, settings: Settings) -> list[tuple[s
                     for entry in parsed.entries
                     if entry.document.url not in seen
                 ] + [(doc.url or url, result) for doc, result in zip(docs, results, strict=True)]
-            doc = _page_document(fetch.require_page(response))
+            doc = extract_page(fetch.require_page(response))
     except SourceError as error:
         return [(url, IngestResult(None, "rejected", str(error)))]
     return [(url, await ingest_document(db, doc))]
@@ -349,9 +379,3 @@ async def _stored_url(db: Database, url: str) -> IngestResult | None:
     async with db.read() as conn:
         existing = await articles.find_by_url(conn, dedup.canonical_url(url))
     return None if existing is None else IngestResult(existing, "duplicate", "same URL")
-
-
-def _page_document(response: Response) -> Document:
-    from bot.ingest.web import extract_html
-
-    return extract_html(response.text, response.url)

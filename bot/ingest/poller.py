@@ -1,17 +1,26 @@
-"""The feed poller `svodka run` keeps in the background: every feed when it is due, failing
-feeds backed off, until `stop` is set."""
+"""The feed poller `svodka run` keeps in the background: each feed on its own schedule, failing
+feeds backed off, until `stop` is set.
+
+FEEDS_AT_ONCE pollers each claim the feed that has waited longest (`claim_feed`), poll it and
+claim the next. A slow feed (bounded by its fetch timeout, parse budget and page budget) holds
+one poller; the other feeds keep their schedule. One line is logged per poll that changed
+anything, never one per item.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import aiohttp
 
 from bot.config import Settings
 from bot.ingest import fetch
 from bot.ingest.feeds import mark_failed, poll_feed
+from bot.ingest.offload import INLINE, Offload
+from bot.ingest.pipeline import IngestReport
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
@@ -19,41 +28,67 @@ from bot.storage.schema import utcnow
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 60.0  # seconds; feeds added meanwhile (`svodka feeds add`) are noticed this soon
-# Feeds fetched at once: a slow or hanging feed (up to SVODKA_FETCH_TIMEOUT) no longer holds
-# back the rest, while parsing and summarizing, which share the event loop, stay in step.
 FEEDS_AT_ONCE = 4
+CLAIM_LEASE = timedelta(minutes=5)
+"""A claimed feed is not claimed again for this long, unless its poll ends first (a poll takes
+at most a few fetch timeouts); a poller killed mid-poll leaves its feed to others after it."""
 
 
-async def poll_feeds_forever(db: Database, settings: Settings, stop: asyncio.Event) -> None:
-    """Poll due feeds until `stop` is set. One broken feed never stops the others."""
+async def poll_feeds_forever(
+    db: Database, settings: Settings, stop: asyncio.Event, offload: Offload = INLINE
+) -> None:
+    """Poll feeds as they fall due until `stop` is set. One broken feed never stops others."""
     async with fetch.open_session(settings) as session:
-        while not stop.is_set():
-            await poll_due_feeds(db, settings, session=session)
-            with contextlib.suppress(TimeoutError):  # the timeout is the normal wake-up
-                await asyncio.wait_for(stop.wait(), timeout=await _seconds_to_next_poll(db))
+        pollers = (
+            _poll_in_turn(db, settings, stop, session=session, offload=offload)
+            for _ in range(FEEDS_AT_ONCE)
+        )
+        await asyncio.gather(*pollers)
 
 
-async def poll_due_feeds(
-    db: Database, settings: Settings, *, session: aiohttp.ClientSession
-) -> int:
-    """Poll every feed that is due, FEEDS_AT_ONCE at a time; how many articles were added."""
-    async with db.read() as conn:
-        due = await sources.due_feeds(conn, utcnow())
-    gate = asyncio.Semaphore(FEEDS_AT_ONCE)
+async def _poll_in_turn(
+    db: Database,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    session: aiohttp.ClientSession,
+    offload: Offload,
+) -> None:
+    while not stop.is_set():
+        feed = await claim_feed(db)
+        if feed is not None:
+            await poll_claimed(db, feed, settings, session=session, offload=offload)
+            continue
+        with contextlib.suppress(TimeoutError):  # the timeout is the normal wake-up
+            await asyncio.wait_for(stop.wait(), timeout=await _seconds_to_next_poll(db))
 
-    async def poll_one(feed: sources.Feed) -> int:
-        async with gate:
-            try:
-                report = await poll_feed(db, feed, settings, session=session)
-            except Exception as error:  # a bug or a lost database must not stop the others
-                logger.exception("feed %s: poll failed", feed.url)
-                await mark_failed(db, feed, settings, f"internal error: {error!r}")
-                return 0
-        if report.added or report.merged:
-            logger.info("feed %s: %s", feed.url, report)
-        return report.added
 
-    return sum(await asyncio.gather(*(poll_one(feed) for feed in due)))
+async def claim_feed(db: Database) -> sources.Feed | None:
+    """The next feed to poll, claimed for the caller; None if none is due. The one place that
+    decides who polls what: several processes need only a claim shared through the database."""
+    async with db.transaction() as conn:
+        return await sources.claim_due_feed(conn, utcnow(), CLAIM_LEASE)
+
+
+async def poll_claimed(
+    db: Database,
+    feed: sources.Feed,
+    settings: Settings,
+    *,
+    session: aiohttp.ClientSession,
+    offload: Offload = INLINE,
+) -> IngestReport:
+    """Poll a claimed feed and log what it gave, in one line."""
+    try:
+        report = await poll_feed(db, feed, settings, session=session, offload=offload)
+    except Exception as error:  # a bug or a lost database must not stop the others
+        logger.exception("feed %s: poll failed", feed.url)
+        await mark_failed(db, feed, settings, f"internal error: {error!r}")
+        return IngestReport()
+    if report.added or report.merged or report.rejected:
+        first = f"; first problem: {report.problems[0]}" if report.problems else ""
+        logger.info("feed %s: %s%s", feed.url, report, first)
+    return report
 
 
 async def _seconds_to_next_poll(db: Database) -> float:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.ingest.document import Document, SourceError, parse_datetime, plain_text
+from bot.ingest.offload import time_budget
+
+if TYPE_CHECKING:
+    from bot.ingest.fetch import Response
+
+PAGE_BUDGET = 20.0  # seconds to decode a page and extract its article
+
+
+def extract_page(response: Response) -> Document:
+    """The article of a fetched page, within PAGE_BUDGET (SourceError if it is not in time)."""
+    with time_budget(PAGE_BUDGET):
+        return extract_html(response.text, response.url)
 
 
 def extract_html(page: str, url: str | None = None) -> Document:

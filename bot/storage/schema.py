@@ -67,6 +67,7 @@ sources = Table(
     Column("title", Text),
     Column("etag", Text),
     Column("last_modified", Text),
+    Column("body_hash", String(64)),  # SHA-256 of the feed body last read
     Column("poll_interval", Integer, nullable=False, default=900),  # seconds
     Column("next_poll_at", UTCDateTime),
     Column("failures", Integer, nullable=False, default=0),

@@ -25,6 +25,7 @@ class Feed:
     failures: int
     last_error: str | None
     last_polled_at: datetime | None
+    body_hash: str | None  # SHA-256 of the body last read: the same body is not parsed again
 
 
 _COLUMNS = [getattr(sources.c, name) for name in Feed.__dataclass_fields__]
@@ -69,18 +70,24 @@ async def list_feeds(conn: AsyncConnection) -> list[Feed]:
     return [Feed(*row) for row in rows]
 
 
-async def due_feeds(conn: AsyncConnection, now: datetime) -> list[Feed]:
-    """Active feeds whose next poll time has come, the longest waiting first."""
-    rows = await conn.execute(
-        select(*_COLUMNS)
-        .where(
-            sources.c.kind == FEED,
-            sources.c.active.is_(True),
-            or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
-        )
-        .order_by(sources.c.next_poll_at)
+async def claim_due_feed(conn: AsyncConnection, now: datetime, lease: timedelta) -> Feed | None:
+    """The active feed waiting longest for its poll, claimed: its next poll is moved `lease`
+    ahead, so no other poller takes it meanwhile, until the poll's outcome (record_success,
+    record_failure) sets the real one. None if no feed is due."""
+    is_due = (
+        sources.c.kind == FEED,
+        sources.c.active.is_(True),
+        or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
     )
-    return [Feed(*row) for row in rows]
+    feed_id = await conn.scalar(
+        select(sources.c.id).where(*is_due).order_by(sources.c.next_poll_at).limit(1)
+    )
+    if feed_id is None:
+        return None
+    claimed = await conn.execute(
+        sources.update().where(sources.c.id == feed_id, *is_due).values(next_poll_at=now + lease)
+    )
+    return await get_feed(conn, feed_id) if claimed.rowcount else None
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
@@ -101,6 +108,7 @@ async def record_success(
     etag: str | None,
     last_modified: str | None,
     title: str | None,
+    body_hash: str | None,
 ) -> None:
     await conn.execute(
         sources.update()
@@ -109,6 +117,7 @@ async def record_success(
             etag=etag,
             last_modified=last_modified,
             title=title or feed.title,
+            body_hash=body_hash,
             failures=0,
             last_error=None,
             last_polled_at=now,

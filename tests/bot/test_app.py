@@ -33,7 +33,7 @@ async def test_feed_poller_without_feeds_stops_at_once(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
     await upgrade(db)
     stop = asyncio.Event()
-    service = asyncio.create_task(poll_feeds(db, None, None, stop))
+    service = asyncio.create_task(poll_feeds(db, None, None, stop, None))
     await asyncio.sleep(0.05)
     stop.set()
     await asyncio.wait_for(service, 2)  # not FEED_CHECK_INTERVAL
