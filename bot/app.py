@@ -53,29 +53,6 @@ FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added wit
 DB_POOL = {"pool_size": 20, "max_overflow": 40}
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces secrets (the bot token) in every log record, whoever logs them."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, ()
-        return True
-
-
-def configure_logging(*, secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-
-
 def build_bot(token: str, settings: Settings) -> Bot:
     """A Bot talking to SVODKA_TELEGRAM_API (Telegram's own, or any server speaking its API)."""
     session = AiohttpSession()

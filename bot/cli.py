@@ -158,16 +158,29 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import asyncio
+    import logging
 
     from bot.config import load_settings
 
     settings = load_settings()
     token = settings.require_token()  # before importing aiogram: a missing token fails fast
-    from bot.app import configure_logging, run_bot
+    from bot.logs import configure_logging, secret_parts
 
-    configure_logging(secrets=[token])
-    with asyncio.Runner(loop_factory=_fast_loop()) as runner:
-        runner.run(run_bot(settings))
+    configure_logging(secrets=secret_parts(token), json_lines=settings.log_format == "json")
+    from aiogram.exceptions import AiogramError
+
+    from bot.app import run_bot
+
+    try:
+        with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+            runner.run(run_bot(settings))
+    except AiogramError as error:  # Telegram (or what stands at SVODKA_TELEGRAM_API) refused
+        said = " ".join(str(error).split())[:500]  # one line, the answer's start included
+        logging.getLogger("svodka").critical("cannot run: %s: %s", type(error).__name__, said)
+        return 1
+    except Exception:  # a bug: the traceback goes through the log (and loses the token)
+        logging.getLogger("svodka").critical("svodka run failed", exc_info=True)
+        return 1
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     allow_private_urls: bool = False
 
-    # Operating it (bot/web.py): the health and metrics endpoints.
+    # Operating it (bot/web.py, bot/logs.py): health and metrics endpoints, log lines.
     listen: str = DEFAULT_LISTEN  # host:port of /healthz, /readyz, /metrics; "off" disables
+    log_format: Literal["text", "json"] = "text"  # json: one object per line
 
     # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
     throttle_rate: float = Field(default=2.0, gt=0)  # updates per second per user, sustained

@@ -5,7 +5,6 @@ Ctrl-C stops it cleanly; a kill -9 loses nothing either (see bot/delivery/sender
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
@@ -32,13 +31,15 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    from bot.logs import configure_logging, secret_parts
+
     try:
         settings = load_settings()
-        settings.require_token()
+        token = settings.require_token()
     except ConfigError as error:
         print(f"svodka delivery: {error}", file=sys.stderr)
         return 2
+    configure_logging(secrets=secret_parts(token), json_lines=settings.log_format == "json")
     asyncio.run(serve(settings))
     return 0
 

@@ -37,7 +37,12 @@ def due_period(chat: DigestChat, now: datetime, default_tz: str) -> tuple[date, 
     try:
         period, slot = _today_slot(chat.timezone or default_tz, chat.digest_time, now)
     except ValueError:
-        log.warning("chat %s: digest time %r is not HH:MM; skipped", chat.id, chat.digest_time)
+        log.warning(
+            "chat %s: digest time %r is not HH:MM; skipped",
+            chat.id,
+            chat.digest_time,
+            extra={"chat": chat.id},
+        )
         return None
     if now < slot or (chat.last_digest_at is not None and chat.last_digest_at >= slot):
         return None

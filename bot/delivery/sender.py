@@ -41,6 +41,7 @@ from aiogram.types import LinkPreviewOptions, MessageEntity
 
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
+from bot.logs import redact, secret_parts
 from bot.storage.deliveries import Delivery
 
 GLOBAL_FLOOD_WINDOW = 1.0  # seconds: 429s in two chats this close mean the bot as a whole
@@ -212,4 +213,4 @@ class Sender:
     def _reason(self, error: AiogramError) -> str:
         """The error as /stats shows it: its kind and Telegram's words, never the token."""
         message = getattr(error, "message", str(error)).splitlines()[0]
-        return f"{type(error).__name__}: {message}".replace(self.bot.token, "<token>")
+        return redact(f"{type(error).__name__}: {message}", secret_parts(self.bot.token))

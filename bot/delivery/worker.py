@@ -44,7 +44,7 @@ class StoredChats:
         async with self.db.transaction() as conn:
             await chats.deactivate_chat(conn, chat_id, reason)
             await queries.drop_pending(conn, chat_id, reason=reason)
-        log.info("chat %s deactivated: %s", chat_id, reason)
+        log.info("chat %s deactivated: %s", chat_id, reason, extra={"chat": chat_id})
 
     async def migrate(self, old_id: int, new_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -52,7 +52,7 @@ class StoredChats:
                 # Merging into a chat that exists: its rows would go with the old chat's row.
                 await queries.move_pending(conn, old_id, new_id)
             await chats.migrate_chat(conn, old_id, new_id)
-        log.info("chat %s moved to %s", old_id, new_id)
+        log.info("chat %s moved to %s", old_id, new_id, extra={"chat": new_id})
 
 
 async def run_delivery(
@@ -143,7 +143,12 @@ class SendLoop:
                     proceed = await self.sender.deliver(row)
                 except Exception:
                     # The row stays claimed and comes back when its lease ends.
-                    log.exception("delivery %s to %s failed unexpectedly", row.item, row.chat_id)
+                    log.exception(
+                        "delivery %s to %s failed unexpectedly",
+                        row.item,
+                        row.chat_id,
+                        extra={"chat": row.chat_id, "delivery": row.id, "article": row.article_id},
+                    )
                     proceed = True
                 self.held.discard(row.id)
                 if not proceed:  # the chat's other rows were postponed or dropped in the database

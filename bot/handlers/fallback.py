@@ -46,7 +46,13 @@ async def stale_button(query: CallbackQuery) -> None:
 @router.errors()
 async def failed(event: ErrorEvent) -> None:
     """A handler failed (a bug, the database or Telegram down): log it, tell the user."""
-    logger.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    chat = getattr(event.update.event, "chat", None)
+    logger.error(
+        "update %s failed",
+        event.update.update_id,
+        exc_info=event.exception,
+        extra={"chat": chat.id if chat else None},
+    )
     with contextlib.suppress(TelegramAPIError):
         if event.update.message is not None:
             await event.update.message.answer(texts.SOMETHING_WRONG)

@@ -1,0 +1,76 @@
+"""Log lines of `svodka run`: text or JSON (SVODKA_LOG_FORMAT), and never the bot token.
+
+Redaction works on the finished line, after the formatter has added the traceback, so a token
+in an exception's text (an error page echoing the request URL, a redirect loop naming it) is
+caught as surely as one in a message. Records carry the ids they are about as `extra`
+(`chat`, `delivery`, `feed`, `article`); the JSON format writes them as fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+IDS = ("chat", "delivery", "feed", "article")
+HIDDEN = "***"
+
+
+def secret_parts(token: str) -> list[str]:
+    """What to hide of a bot token: all of it, and the part after the colon on its own (the
+    bot id before it is public, and a URL may encode the colon)."""
+    _, _, secret = token.partition(":")
+    return [part for part in (token, secret) if part]
+
+
+class Redacting(logging.Formatter):
+    """Formats with `inner`, then hides every secret in the whole output."""
+
+    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.secrets = sorted((secret for secret in secrets if secret), key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record), self.secrets)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    return text
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time (UTC, ISO 8601), level, logger, message, the ids given
+    as `extra`, and the traceback as `error`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in IDS:
+            if (value := getattr(record, name, None)) is not None:
+                line[name] = value
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    *, secrets: Iterable[str] = (), json_lines: bool = False, level: int = logging.INFO
+) -> None:
+    """Everything the process logs goes to stderr through one handler that hides `secrets`."""
+    inner = JsonLines() if json_lines else logging.Formatter(TEXT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(Redacting(inner, secrets))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
