@@ -6,6 +6,12 @@ check runs or the bot restarts, and the article ids are fixed in the row when it
 in the same transaction that moves the chat's `last_digest_at`: nothing is counted twice or
 lost. A chat whose time passed while the bot was down gets that day's digest late; a day the
 bot missed entirely is folded into the next digest.
+
+With several workers (or processes storing articles) two guarantees make that hold:
+a pass reads articles only up to a moment by which every article is stored
+(articles.settled_until), and it moves a chat's `last_digest_at` only if nobody moved it since
+the pass read it (the chat's row is locked and compared), so two overlapping passes cannot
+skip the articles between their two windows: the later one to commit leaves that chat alone.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ import gc
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from bot import render
 from bot.delivery.messages import digest_payload
 from bot.delivery.outbox import digest_item
+from bot.storage import articles
 from bot.storage import deliveries as queries
 from bot.storage.chats import KEYWORD, TOPIC
 from bot.storage.database import Database
@@ -114,20 +122,31 @@ class Matcher:
 async def enqueue_due_digests(db: Database, settings, now: datetime) -> int:
     """Enqueue the digests whose time has come; how many digests were enqueued."""
     with _collector_paused():
-        return await _enqueue_due(db, settings, now)
+        plan = await plan_digests(db, settings, now)
+        return await commit_digests(db, plan, now)
 
 
-async def _enqueue_due(db: Database, settings, now: datetime) -> int:
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """The digests of one pass: what each due chat gets, worked out from a snapshot."""
+
+    until: datetime  # articles up to this moment were read; the chats' new last_digest_at
+    seen: dict[int, datetime | None]  # due chat -> its last_digest_at when the pass read it
+    rows: dict[int, dict]  # due chat with something to read -> its outbox row
+
+
+async def plan_digests(db: Database, settings, now: datetime) -> DigestPlan:
+    until = await articles.settled_until(db, now)
     async with db.read() as conn:
         due = [
             (chat, found)
             for chat in await queries.digest_chats(conn)
-            if (found := due_period(chat, now, settings.timezone)) is not None
+            if (found := due_period(chat, until, settings.timezone)) is not None
         ]
         if not due:
-            return 0
+            return DigestPlan(until, {}, {})
         windows = {chat.id: chat.last_digest_at or slot - FIRST_WINDOW for chat, (_, slot) in due}
-        recent = await queries.articles_between(conn, min(windows.values()), now)
+        recent = await queries.articles_between(conn, min(windows.values()), until)
         kinds = {kind for subs in {chat.subscriptions for chat, _ in due} for kind, _ in subs}
         lemmas = await queries.lemma_sets(conn, [a.id for a in recent] if KEYWORD in kinds else [])
     match = Matcher(recent, lemmas, settings.digest_max_articles)
@@ -136,13 +155,24 @@ async def _enqueue_due(db: Database, settings, now: datetime) -> int:
         for chat, (period, _) in due
         if (ids := match(chat.subscriptions, windows[chat.id]))
     }
-    chat_ids = list(windows)
+    return DigestPlan(until, {chat.id: chat.last_digest_at for chat, _ in due}, rows)
+
+
+async def commit_digests(db: Database, plan: DigestPlan, now: datetime) -> int:
+    """Enqueue the plan's rows and move its chats' last_digest_at, chat by chat only where no
+    other pass did since the plan read it; how many digests were enqueued."""
+    enqueued = 0
+    chat_ids = list(plan.seen)
     for start in range(0, len(chat_ids), CHUNK):
-        chunk = chat_ids[start : start + CHUNK]
         async with db.transaction() as conn:
-            await queries.enqueue(conn, [rows[chat] for chat in chunk if chat in rows], now)
-            await queries.stamp_digests(conn, chunk, now)
-    return len(rows)
+            chunk = await queries.lock_unchanged_digests(
+                conn, {chat: plan.seen[chat] for chat in chat_ids[start : start + CHUNK]}
+            )
+            rows = [plan.rows[chat] for chat in chunk if chat in plan.rows]
+            await queries.enqueue(conn, rows, now)
+            await queries.stamp_digests(conn, chunk, plan.until)
+        enqueued += len(rows)
+    return enqueued
 
 
 @contextmanager

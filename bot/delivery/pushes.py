@@ -2,9 +2,11 @@
 or keywords match it.
 
 New articles are found through the database, whoever stored them (the bot, the feed poller,
-`svodka ingest` in another process): the `markers` row PUSH_MARKER holds the last article id
-scanned, and advances in the same transaction that enqueues the pushes, so a crash repeats a
-scan at worst, and the outbox's unique (chat, item) makes that harmless.
+`svodka ingest` in another process): storing an article puts it on the `push_queue` in the
+same transaction, and a scan takes articles off the queue in the transaction that enqueues
+their pushes. So every article is scanned once it commits, whatever the order of ids and
+commits among concurrent writers; a crash repeats a scan at worst (the outbox's unique
+(chat, item) makes that harmless), and concurrent scanners skip each other's articles.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from bot.storage import articles
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
 
-PUSH_MARKER = "instant_push_last_article"
 SCAN_BATCH = 200  # articles per transaction
 
 
@@ -26,21 +27,12 @@ def keyword_matches(keywords: list[str], lemmas: frozenset[str]) -> list[str]:
 
 
 async def scan_new_articles(db: Database, settings, now: datetime) -> int:
-    """Enqueue pushes for the articles stored since the last scan; how many rows were added.
-
-    On the very first scan nothing is pushed: the archive that was there before is not news.
-    """
+    """Enqueue pushes for the articles stored since the last scan; how many rows were added."""
     oldest = now - timedelta(hours=settings.push_max_age_hours)
     enqueued = 0
     while True:
         async with db.transaction() as conn:
-            marker = await queries.get_marker(conn, PUSH_MARKER)
-            if marker is None:
-                await queries.set_marker(
-                    conn, PUSH_MARKER, str(await queries.last_article_id(conn))
-                )
-                return 0
-            new = await articles.articles_after(conn, int(marker), SCAN_BATCH)
+            new = await articles.take_unscanned(conn, SCAN_BATCH)
             if not new:
                 return enqueued
             keywords = await queries.instant_keywords(conn)
@@ -55,7 +47,6 @@ async def scan_new_articles(db: Database, settings, now: datetime) -> int:
                 item = article_item(view.id)
                 rows += [{"chat_id": chat, "item": item, "article_id": view.id} for chat in chats]
             await queries.enqueue(conn, rows, now)
-            await queries.set_marker(conn, PUSH_MARKER, str(new[-1].id))
         enqueued += len(rows)
         if len(new) < SCAN_BATCH:
             return enqueued

@@ -168,6 +168,12 @@ async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:
     async with db.read() as conn:
         known = await articles.lookup(conn, [draft.new for draft in drafts])
     plan = Plan.make(drafts, known)
+    if plan.fresh:
+        # Topic rows first, committed on their own: created inside the article's transaction,
+        # a new topic would hold back every other writer storing an article about it until
+        # that transaction ended (PostgreSQL waits on an uncommitted conflicting row).
+        async with db.transaction() as conn:
+            await articles.ensure_topics(conn, {slug for new in plan.fresh for slug in new.topics})
     try:
         async with db.transaction() as conn:
             return await plan.carry_out(conn)

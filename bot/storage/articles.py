@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
+from bot.storage.database import Database
 from bot.storage.schema import (
     article_bands,
     article_sources,
     article_topics,
     articles,
+    push_queue,
     summaries,
     utcnow,
 )
@@ -34,6 +36,10 @@ MAX_INDEX_LEMMAS = 20_000
 limits (1 MB, positions up to 16383) for a 5 MB page."""
 
 NEWEST = 2**31 - 1  # the greatest article id (INTEGER), for "before nothing"
+
+# PostgreSQL advisory lock: held shared by every transaction that stores articles, taken
+# exclusively for an instant by settled_until(). The key is "Svod" in ASCII.
+INGEST_LOCK = 0x53766F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +180,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
     in order. A few statements for the whole batch, whatever its size."""
     if not batch:
         return []
+    ingested_at = await _ingest_time(conn)
     await insert_rows(
         conn,
         articles,
@@ -191,7 +198,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
             }
             for new in batch
         ],
-        shared={"ingested_at": utcnow()},
+        shared={"ingested_at": ingested_at},
     )
     # Ids read back by content hash (unique), not with RETURNING: SQLite does not promise the
     # order of RETURNING rows, so SQLAlchemy would then insert one row per statement.
@@ -228,7 +235,40 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
         [{"band": band, "article_id": id_} for id_, new in pairs for band in set(new.bands)],
     )
     await add_sources(conn, [(id_, new.source) for id_, new in pairs])
+    await insert_rows(conn, push_queue, [{"article_id": id_} for id_ in ids])
     return ids
+
+
+async def _ingest_time(conn: AsyncConnection) -> datetime:
+    """The `ingested_at` of articles stored by this transaction, taken so that settled_until()
+    holds: on SQLite inside the write lock (writers take turns), on PostgreSQL from the
+    server's clock once the shared ingest lock is held (every process, one clock)."""
+    if conn.dialect.name != "postgresql":
+        return utcnow()
+    return await conn.scalar(
+        text("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared(:key)"),
+        {"key": INGEST_LOCK},
+    )
+
+
+async def settled_until(db: Database, now: datetime) -> datetime:
+    """A moment up to `now` by which every article is stored: an article with a later
+    `ingested_at` may still commit, one with an earlier or equal one never will.
+
+    A window of articles by `ingested_at` read up to this moment misses none of them, however
+    many processes store articles at once (ingested_at is taken before commit, so `now` alone
+    does not promise that). It waits for the transactions storing articles at the time (they
+    are short), and holds new ones back only while it does.
+    """
+    if db.is_sqlite:
+        async with db.transaction():  # BEGIN IMMEDIATE: no writer is between its steps
+            return min(now, utcnow())
+    async with db.transaction() as conn:
+        settled = await conn.scalar(
+            text("SELECT clock_timestamp() FROM pg_advisory_xact_lock(:key)"),
+            {"key": INGEST_LOCK},
+        )
+    return min(now, settled)
 
 
 async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRef]]) -> None:
@@ -249,7 +289,8 @@ async def add_sources(conn: AsyncConnection, pairs: Sequence[tuple[int, SourceRe
 
 
 async def ensure_topics(conn: AsyncConnection, slugs: Iterable[str]) -> None:
-    """Make sure the topic rows the article refers to exist (names from summarizer.topics)."""
+    """Make sure the topic rows the article refers to exist (names from summarizer.topics).
+    Rows that exist are not touched, so once a topic is committed this waits for no one."""
     from summarizer.topics import TOPICS
 
     names = {topic.slug: topic.name for topic in TOPICS}
@@ -411,12 +452,21 @@ def _view(row) -> ArticleView:
     )
 
 
-async def articles_after(conn: AsyncConnection, after_id: int, limit: int) -> list[ArticleView]:
-    """Articles stored after `after_id`, in ingest order (for instant pushes)."""
-    ids = await conn.scalars(
-        select(articles.c.id).where(articles.c.id > after_id).order_by(articles.c.id).limit(limit)
+async def take_unscanned(conn: AsyncConnection, limit: int) -> list[ArticleView]:
+    """Up to `limit` articles stored and not yet scanned for pushes, in ingest order, taken off
+    the queue: another scanner skips them, and sees them again only if this transaction
+    rolls back."""
+    ids = list(
+        await conn.scalars(
+            select(push_queue.c.article_id)
+            .order_by(push_queue.c.article_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
     )
-    return await get_many(conn, list(ids))
+    if ids:
+        await conn.execute(delete(push_queue).where(push_queue.c.article_id.in_(ids)))
+    return await get_many(conn, ids)
 
 
 async def count(conn: AsyncConnection) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.chats import KEYWORD, TOPIC
-from bot.storage.schema import article_topics, articles, chats, deliveries, markers, subscriptions
+from bot.storage.schema import article_topics, articles, chats, deliveries, subscriptions
 
 PENDING, SENT, FAILED, DROPPED = "pending", "sent", "failed", "dropped"
 
@@ -242,23 +242,6 @@ async def move_pending(conn: AsyncConnection, old_chat_id: int, new_chat_id: int
 # -- who gets what ----------------------------------------------------------------------------
 
 
-async def get_marker(conn: AsyncConnection, name: str) -> str | None:
-    return await conn.scalar(select(markers.c.value).where(markers.c.name == name))
-
-
-async def set_marker(conn: AsyncConnection, name: str, value: str) -> None:
-    statement = dialect.insert(conn.dialect, markers).values(name=name, value=value)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["name"], set_={"value": statement.excluded.value}
-        )
-    )
-
-
-async def last_article_id(conn: AsyncConnection) -> int:
-    return await conn.scalar(select(func.coalesce(func.max(articles.c.id), 0)))
-
-
 async def instant_keywords(conn: AsyncConnection) -> list[str]:
     """Distinct keyword subscriptions (lemmas joined by " ") of active chats with instant on."""
     rows = await conn.scalars(
@@ -372,6 +355,20 @@ async def articles_between(
         if topic is not None:
             topics.add(topic)
     return [RecentArticle(id, at, frozenset(topics)) for id, (at, topics) in found.items()]
+
+
+async def lock_unchanged_digests(
+    conn: AsyncConnection, seen: dict[int, datetime | None]
+) -> list[int]:
+    """The chats among `seen` whose last_digest_at is still the value seen, locked until the
+    end of the transaction (on SQLite the write transaction locks everything already)."""
+    rows = await conn.execute(
+        select(chats.c.id, chats.c.last_digest_at)
+        .where(dialect.one_of(conn, chats.c.id, list(seen)))
+        .order_by(chats.c.id)
+        .with_for_update()
+    )
+    return [chat_id for chat_id, last in rows if seen[chat_id] == last]
 
 
 async def stamp_digests(conn: AsyncConnection, chat_ids: Sequence[int], now: datetime) -> None:

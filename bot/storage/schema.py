@@ -209,11 +209,46 @@ deliveries = Table(
     Column("sent_at", UTCDateTime),
     Column("payload", Text),  # a digest's article ids (JSON), fixed when it is enqueued
     Column("parts_sent", Integer, nullable=False, default=0, server_default="0"),  # confirmed
+    # The worker sending the row now (NULL: free); its claims go when its `workers` row does.
+    Column("claimed_by", ForeignKey("workers.id", ondelete="SET NULL"), index=True),
     UniqueConstraint("chat_id", "item"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
-# Small named cursors and markers (e.g. the last article id scanned for instant pushes).
+# Articles stored and not yet scanned for instant pushes: written in the transaction that
+# stores the article, so a scanner sees each article exactly when it commits, whatever its id.
+push_queue = Table(
+    "push_queue",
+    metadata,
+    Column(
+        "article_id",
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+)
+
+# Delivery workers alive now (see bot/delivery/heartbeat.py).
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+# Telegram updates some bot instance has taken on (pruned after a day).
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Small named values kept across restarts.
 markers = Table(
     "markers",
     metadata,

@@ -89,12 +89,25 @@ async def database(request, tmp_path) -> AsyncIterator[Database]:
     """An empty, migrated database: SQLite, then PostgreSQL in a schema named after the test
     folder and this process, so parallel test runs do not drop each other's tables (skipped if
     unreachable, except in CI where that fails)."""
-    if request.param == "postgresql" and (reason := postgres_unavailable()):
+    async with _database_for(request, request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+async def postgres_database(request, tmp_path) -> AsyncIterator[Database]:
+    """Like `database`, PostgreSQL only: for what only concurrent writers can show."""
+    async with _database_for(request, "postgresql", tmp_path) as db:
+        yield db
+
+
+@asynccontextmanager
+async def _database_for(request, backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    if backend == "postgresql" and (reason := postgres_unavailable()):
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
     schema = f"svodka_{request.path.parent.name}_{os.getpid()}"
-    async with fresh_database(request.param, tmp_path, schema=schema) as db:
+    async with fresh_database(backend, tmp_path, schema=schema) as db:
         yield db
 
 

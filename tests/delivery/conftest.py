@@ -14,7 +14,12 @@ from bot.config import Settings
 from bot.storage import articles, chats
 from bot.storage.database import Database
 from bot.storage.schema import articles as articles_table
-from bot.storage.testing import database, fresh_database, sample_article  # noqa: F401
+from bot.storage.testing import (  # noqa: F401
+    database,
+    fresh_database,
+    postgres_database,
+    sample_article,
+)
 
 FAST = {
     "delivery_rate": 200.0,
@@ -80,6 +85,9 @@ class World:
             title, text, key=f"delivery-{serial}", url=f"https://example.ru/news/{serial}",
             topics=topics,
         )  # fmt: skip
+        # Topic rows committed first, as the ingest pipeline does.
+        async with self.db.transaction() as conn:
+            await articles.ensure_topics(conn, topics)
         async with self.db.transaction() as conn:
             article_id = await articles.insert(conn, new)
             if ingested_at is not None:
@@ -95,6 +103,12 @@ class World:
 def world(database) -> World:  # noqa: F811
     """On SQLite and on PostgreSQL."""
     return World(database)
+
+
+@pytest.fixture
+def postgres_world(postgres_database) -> World:  # noqa: F811
+    """On PostgreSQL only: concurrent writers."""
+    return World(postgres_database)
 
 
 @pytest.fixture

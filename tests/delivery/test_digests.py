@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.delivery.digests import due_period, enqueue_due_digests
+from bot.delivery.digests import commit_digests, due_period, enqueue_due_digests, plan_digests
 from bot.delivery.messages import digest_messages
 from bot.delivery.worker import run_delivery
 from bot.localapi import Fault
@@ -81,6 +81,31 @@ async def test_each_chat_gets_the_articles_it_matched_since_its_last_digest_once
     later = await world.article("Ставка ЦБ", ingested_at=utc(12))
     assert await enqueue_due_digests(world.db, settings, utc(4, day=27)) == 1
     assert (await digest_rows(world.db))[almaty] == ("digest:2026-11-27", [later])
+
+
+@pytest.mark.parametrize("first_to_commit", ["earlier", "later"])
+async def test_overlapping_passes_never_skip_an_article(world, make_settings, first_to_commit):
+    """Two workers' passes both find the chat due, with windows ending at 06:00 and 07:00.
+    Whichever commits first sends the day's digest; the other leaves the chat alone, so an
+    article of 06:30 is in today's digest or in tomorrow's, never in neither."""
+    settings = make_settings()
+    await world.chat(1, digest_time="09:00")
+    first = await world.article("Утренняя", ingested_at=utc(1))
+    between = await world.article("Между проходами", ingested_at=utc(6, 30))
+    earlier = await plan_digests(world.db, settings, utc(6))
+    later = await plan_digests(world.db, settings, utc(7))
+    order = [earlier, later] if first_to_commit == "earlier" else [later, earlier]
+    done = [await commit_digests(world.db, plan, plan.until) for plan in order]
+    assert done == [1, 0]
+    today = (await digest_rows(world.db))[1]
+    tomorrow_article = await world.article("Вечерняя", ingested_at=utc(18))
+    assert await enqueue_due_digests(world.db, settings, utc(6, day=27)) == 1
+    async with world.db.read() as conn:
+        rows = await conn.execute(select(deliveries.c.item, deliveries.c.payload))
+        by_day = {item: json.loads(payload) for item, payload in rows}
+    assert by_day["digest:2026-11-26"] == today[1]
+    sent = by_day["digest:2026-11-26"] + by_day["digest:2026-11-27"]
+    assert sorted(sent) == [first, between, tomorrow_article]  # each once, none skipped
 
 
 async def test_a_digest_keeps_the_newest_articles_up_to_the_limit(world, make_settings):

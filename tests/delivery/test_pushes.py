@@ -14,11 +14,12 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.delivery.pushes import PUSH_MARKER, scan_new_articles
+from bot.delivery.pushes import scan_new_articles
 from bot.delivery.worker import run_delivery
+from bot.storage import articles as stored_articles
 from bot.storage import chats
-from bot.storage.deliveries import get_marker
 from bot.storage.schema import articles, deliveries, utcnow
+from bot.storage.testing import sample_article
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,8 +34,8 @@ async def test_a_new_article_is_pushed_to_instant_chats_whose_topics_or_keywords
     world, make_settings
 ):
     settings = make_settings()
-    await world.article("Было до запуска")
-    assert await scan_new_articles(world.db, settings, utcnow()) == 0  # the archive is not news
+    await world.article("До подписки")
+    assert await scan_new_articles(world.db, settings, utcnow()) == 0  # nobody wanted it then
     await world.chat(1, instant=True)  # economy
     await world.chat(2, instant=True, topics=(), keywords=("рубль",))
     await world.chat(3, instant=False)  # digest only
@@ -83,7 +84,6 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
     )
     env = {**os.environ, "SVODKA_DATABASE_URL": str(sqlite_world.db.url)}
     try:
-        await _first_scan_done(sqlite_world.db)
         ingest = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "ingest", str(page), cwd=REPO, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -101,12 +101,32 @@ async def test_an_article_ingested_by_another_process_is_pushed_within_ten_secon
     print(f"\npushed {latency:.1f} s after the ingest process stored it")
 
 
-async def _first_scan_done(db) -> None:
-    """Wait until the worker's first scan has marked where the news starts: articles stored
-    before that mark count as the archive and are not pushed."""
-    async with asyncio.timeout(10):
-        while True:
-            async with db.read() as conn:
-                if await get_marker(conn, PUSH_MARKER) is not None:
-                    return
-            await asyncio.sleep(0.05)
+async def test_an_article_committed_after_a_newer_one_is_pushed_too(postgres_world, make_settings):
+    """Two writers: the one holding the older id commits last. A scanner that remembered "the
+    newest id seen" moved past it; the push queue hands it over when it commits."""
+    settings = make_settings()
+    await postgres_world.chat(1, instant=True)
+    await postgres_world.article("Тема уже есть")
+    await scan_new_articles(postgres_world.db, settings, utcnow())
+    async with postgres_world.db.transaction() as slow:
+        older = await stored_articles.insert(
+            slow, sample_article("Долгая запись", "Текст статьи.", key="slow")
+        )
+        newer = await postgres_world.article("Быстрая запись")
+        assert newer > older
+        assert await scan_new_articles(postgres_world.db, settings, utcnow()) == 1
+    assert await scan_new_articles(postgres_world.db, settings, utcnow()) == 1
+    assert {(1, f"article:{older}"), (1, f"article:{newer}")} <= await pushed(postgres_world.db)
+
+
+async def test_two_scanners_at_once_push_each_article_once(postgres_world, make_settings):
+    settings = make_settings()
+    for chat in range(1, 21):
+        await postgres_world.chat(chat, instant=True)
+    stored = [await postgres_world.article(f"Новость {n}") for n in range(30)]
+    counts = await asyncio.gather(
+        *(scan_new_articles(postgres_world.db, settings, utcnow()) for _ in range(3))
+    )
+    assert sum(counts) == 20 * 30  # rows added: none twice, none missed
+    expected = {(chat, f"article:{article}") for chat in range(1, 21) for article in stored}
+    assert await pushed(postgres_world.db) == expected

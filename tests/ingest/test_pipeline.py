@@ -242,3 +242,33 @@ async def test_only_new_stories_are_summarized(database, monkeypatch):
         ],
     )
     assert summarized == [STORY]
+
+
+async def test_a_new_topic_never_holds_another_ingest_back(postgres_database, monkeypatch):
+    """Two ingests of a fresh database both need the same new topic rows. The first one stays
+    inside its article transaction; the second stores its article meanwhile (a topic row
+    created inside the first transaction would make it wait for that one to end)."""
+    from bot.ingest import pipeline
+
+    original = pipeline.Plan.carry_out
+    inside, finish = asyncio.Event(), asyncio.Event()
+
+    async def held_open(plan, conn):
+        results = await original(plan, conn)
+        if not inside.is_set():
+            inside.set()
+            await finish.wait()
+        return results
+
+    monkeypatch.setattr(pipeline.Plan, "carry_out", held_open)
+    first = asyncio.create_task(ingest_document(postgres_database, Document(STORY)))
+    try:
+        await asyncio.wait_for(inside.wait(), 30)
+        other = Document(STORY.replace("туризма", "спорта") * 2)
+        second = await asyncio.wait_for(ingest_document(postgres_database, other), 10)
+    finally:
+        finish.set()
+    assert ((await first).status, second.status) == ("added", "added")
+    async with postgres_database.read() as conn:
+        views = await articles.get_many(conn, [(await first).article_id, second.article_id])
+    assert set(views[0].topics) & set(views[1].topics)  # they did share a topic

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -12,10 +13,11 @@ from sqlalchemy import func, select, text
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.migrate import alembic_config, upgrade
-from bot.storage.schema import article_sources, summaries
+from bot.storage.schema import article_sources, summaries, utcnow
 from bot.storage.testing import sample_article
 
 _serial = itertools.count()
+HOUR = timedelta(hours=1)
 
 
 def new_article(
@@ -179,14 +181,35 @@ async def test_keyword_matching_for_subscriptions(database):
         assert {"выборы", "мэр", "избиратель"} <= await articles.lemma_set(conn, article_id)
 
 
-async def test_articles_after_in_ingest_order_and_count(database):
+async def test_stored_articles_are_taken_for_pushes_once_in_ingest_order(database):
     ids = await store(database, *(new_article(f"Н{n}", f"Текст {n}.") for n in range(5)))
+    with pytest.raises(RuntimeError):  # a scan that fails gives its articles back
+        async with database.transaction() as conn:
+            assert len(await articles.take_unscanned(conn, 2)) == 2
+            raise RuntimeError("crash before the pushes were enqueued")
+    async with database.transaction() as conn:
+        taken = [view.id for view in await articles.take_unscanned(conn, 2)]
+        taken += [view.id for view in await articles.take_unscanned(conn, 10)]
+        assert await articles.take_unscanned(conn, 10) == []
+    assert taken == ids
     async with database.read() as conn:
-        after = await articles.articles_after(conn, ids[1], limit=2)
-        assert [view.id for view in after] == ids[2:4]
         assert await articles.count(conn) == 5
         many = await articles.get_many(conn, [ids[3], 10**6, ids[0]])
         assert [view.id for view in many] == [ids[3], ids[0]]
+
+
+async def test_settled_until_waits_for_articles_being_stored(database):
+    """Every article stored by the returned moment has committed: a window read up to it
+    misses none (an article with an earlier ingested_at cannot commit later)."""
+    async with database.transaction() as slow:
+        [article_id] = await articles.insert_many(slow, [new_article("Долгая", "Текст.")])
+        settled = asyncio.create_task(articles.settled_until(database, utcnow() + HOUR))
+        await asyncio.sleep(0.3)
+        assert not settled.done()  # still storing: its ingested_at is not settled yet
+    until = await asyncio.wait_for(settled, 10)
+    async with database.read() as conn:
+        [view] = await articles.get_many(conn, [article_id])
+    assert view.ingested_at <= until < utcnow() + HOUR
 
 
 async def test_a_failed_transaction_leaves_no_half_article(database):
