@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 # A background service: (db, bot, settings, stop, offload), where `offload` runs the ingest
 # stack's CPU-heavy steps off the event loop that answers people.
 Service = Callable[[Database, Bot, Settings, asyncio.Event, "Offload"], Coroutine[Any, Any, None]]
-SERVICE_STOP_TIMEOUT = 10.0
+SERVICE_STOP_MARGIN = 5.0  # seconds past SVODKA_SHUTDOWN_GRACE to hand work back, then cancel
 FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added with /feed add)
 # Each update holds a pooled connection while it is handled, its replies included: a pool
 # sized for a burst of users at once keeps them from queueing for one (SQLAlchemy's default
@@ -197,13 +197,15 @@ def _report_failure(task: asyncio.Task) -> None:
         logger.error("service %s stopped", task.get_name(), exc_info=task.exception())
 
 
-async def _on_shutdown(dispatcher: Dispatcher) -> None:
-    """Ask the services to finish their current step, then cancel any that do not."""
+async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
+    """Ask the services to finish their current step (sends in flight get
+    SVODKA_SHUTDOWN_GRACE seconds, then their claims are handed back), then cancel any that
+    do not."""
     dispatcher["stop_services"].set()
     tasks: list[asyncio.Task] = dispatcher["service_tasks"]
     if not tasks:
         return
-    _, pending = await asyncio.wait(tasks, timeout=SERVICE_STOP_TIMEOUT)
+    _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_grace + SERVICE_STOP_MARGIN)
     for task in pending:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     # Operating it (bot/web.py, bot/logs.py): health and metrics endpoints, log lines.
     listen: str = DEFAULT_LISTEN  # host:port of /healthz, /readyz, /metrics; "off" disables
     log_format: Literal["text", "json"] = "text"  # json: one object per line
+    shutdown_grace: float = Field(default=10.0, ge=0)  # seconds sends in flight may finish
 
     # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
     throttle_rate: float = Field(default=2.0, gt=0)  # updates per second per user, sustained

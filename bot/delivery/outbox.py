@@ -50,8 +50,9 @@ class Outbox:
             await queries.enqueue(conn, rows, self.clock())
         self.wake.set()
 
-    async def release(self, ids: Collection[int]) -> None:
-        """Claimed rows that were never tried are due again now."""
+    async def hand_back(self, ids: Collection[int]) -> None:
+        """Claims of this process given up (a graceful stop): the rows are due again now, for
+        a restart or another worker, instead of after the lease."""
         async with self._transaction() as conn:
             await queries.release(conn, ids, self.clock())
 

@@ -156,17 +156,27 @@ class SendLoop:
                     break
 
     async def _shut_down(self, workers: list[asyncio.Task]) -> None:
-        """Let messages in flight finish (up to one request timeout), give back the rest."""
+        """Let messages in flight finish (for SVODKA_SHUTDOWN_GRACE seconds at most), then hand
+        back every row this process still holds, so a restart or another worker sends them at
+        once. A message cut off here may have reached the chat: it can arrive twice, as after
+        a crash."""
         while not self.queue.empty():
             self.queue.get_nowait()
         for _ in workers:
             self.queue.put_nowait(None)
-        _, stuck = await asyncio.wait(workers, timeout=self.settings.delivery_timeout)
+        grace = self.settings.shutdown_grace
+        _, stuck = await asyncio.wait(workers, timeout=grace)
         for worker in stuck:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         if self.held:
-            await self.outbox.release(self.held)
+            await self.outbox.hand_back(self.held)
+            log.info(
+                "stopped: %d claimed deliveries handed back (%d sends cut off after %g s)",
+                len(self.held),
+                len(stuck),
+                grace,
+            )
 
 
 async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:

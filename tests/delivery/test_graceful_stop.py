@@ -1,0 +1,92 @@
+"""SIGTERM to a real `svodka run` mid-broadcast: it stops taking updates, lets the sends in
+flight finish for at most SVODKA_SHUTDOWN_GRACE seconds, hands back the rows it had claimed
+(due now, not after the lease) and exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.delivery.outbox import Outbox, article_item
+from bot.localapi import DEFAULT_USER, Fault
+from bot.storage.schema import deliveries, utcnow
+from tests.bot.test_run import clean_env
+
+CHATS = 40  # all claimed in the first batch (SVODKA_DELIVERY_RATE x 2 s = 60 rows)
+CONCURRENCY = 4
+
+
+async def outbox_state(db) -> tuple[int, int, object]:
+    """Rows sent, rows pending, and the latest time a pending row is due."""
+    async with db.read() as conn:
+        sent = await conn.scalar(
+            select(func.count()).select_from(deliveries).where(deliveries.c.state == "sent")
+        )
+        pending, due = (
+            await conn.execute(
+                select(func.count(), func.max(deliveries.c.next_attempt_at)).where(
+                    deliveries.c.state == "pending"
+                )
+            )
+        ).one()
+    return sent, pending, due
+
+
+@pytest.mark.parametrize(
+    ("answer_after", "grace", "finished"),
+    [(2.0, 10, True), (60.0, 1, False)],
+    ids=["in-flight-finish", "grace-runs-out"],
+)
+async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
+    sqlite_world, bot_api, tmp_path, answer_after, grace, finished
+):
+    article = await sqlite_world.article("Срочная новость")
+    for chat_id in range(1, CHATS + 1):
+        await sqlite_world.chat(chat_id)
+    rows = [{"chat_id": chat, "item": article_item(article), "article_id": article}
+            for chat in range(1, CHATS + 1)]  # fmt: skip
+    await Outbox(sqlite_world.db, utcnow, lease=120).enqueue(rows)
+    # Telegram takes `answer_after` seconds to confirm each message (it is delivered at once).
+    bot_api.fail(Fault.slow(answer_after), times=None)
+    env = clean_env(
+        tmp_path,
+        BOT_TOKEN="123456:TEST",
+        SVODKA_DATABASE_URL=str(sqlite_world.db.url),
+        SVODKA_TELEGRAM_API=bot_api.base_url,
+        SVODKA_DELIVERY_CONCURRENCY=str(CONCURRENCY),
+        SVODKA_SHUTDOWN_GRACE=str(grace),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        await bot_api.wait_for("sendMessage", count=CONCURRENCY, timeout=60)
+    finally:
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+    await asyncio.sleep(0.5)  # polling has stopped by now: this update stays with the server
+    late = bot_api.inject_message("/start")
+    output, _ = await asyncio.wait_for(process.communicate(), grace + 30)
+    stopped_in = time.monotonic() - signalled
+    log = output.decode()
+
+    assert process.returncode == 0, log[-3000:]
+    assert late in bot_api.pending_updates()
+    assert not bot_api.sent_messages(DEFAULT_USER["id"])
+    sent, pending, due = await outbox_state(sqlite_world.db)
+    reached = len(bot_api.sent_messages())
+    assert sent + pending == CHATS and pending > 0
+    assert due <= utcnow()  # handed back: due now, not at the end of the 120 s lease
+    assert "claimed deliveries handed back" in log
+    if finished:
+        assert sent == reached >= CONCURRENCY  # every message in flight was confirmed
+        assert stopped_in < grace
+    else:
+        assert sent == 0 and reached >= CONCURRENCY  # cut off: they may arrive twice later
+        assert stopped_in < grace + 10  # the grace, then the pool and session closing
