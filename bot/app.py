@@ -32,6 +32,7 @@ from bot.middlewares import (
     DatabaseMiddleware,
     DedupMiddleware,
     ThrottleMiddleware,
+    UpdateMetrics,
 )
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
@@ -78,6 +79,7 @@ def build_dispatcher(
     dp["services"] = default_services() if services is None else list(services)
     dp.update.outer_middleware(DedupMiddleware())
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))
+    dp.update.outer_middleware(UpdateMetrics())  # after pacing: times the handling alone
     chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
     for observer in (dp.message, dp.callback_query):
         observer.middleware(chat_admin)  # before the transaction: a refusal opens none

@@ -10,11 +10,11 @@ metric objects, so a metric's labels are decided here alone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from bot.storage.database import Database
 
@@ -29,6 +29,77 @@ def set_role(role: str) -> None:
 
 def role() -> str:
     return _role
+
+
+UPDATES = Counter("svodka_updates_total", "Updates handled, by type", ["role", "type"])
+UPDATE_SECONDS = Histogram(
+    "svodka_update_seconds",
+    "Time to handle one update (middlewares, database and replies included), by type",
+    ["role", "type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SENDS = Counter(
+    "svodka_sends_total",
+    "Messages the delivery worker tried to send, by outcome (ok, 429, 403, 4xx, 5xx, network)",
+    ["role", "outcome"],
+)
+RETRY_AFTER = Counter(
+    "svodka_retry_after_seconds_total", "Seconds Telegram asked to wait (429 retry_after)", ["role"]
+)
+ARTICLES = Counter(
+    "svodka_articles_total",
+    "Documents ingested, by source (feed id, or 'other') and result",
+    ["role", "source", "result"],
+)
+SUMMARIZE_SECONDS = Histogram(
+    "svodka_summarize_seconds",
+    "Time to summarize and classify one new article",
+    ["role"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+FEED_POLLS = Counter("svodka_feed_polls_total", "Feed polls, by feed id", ["role", "feed"])
+FEED_FAILURES = Counter(
+    "svodka_feed_failures_total", "Feed polls that failed, by feed id", ["role", "feed"]
+)
+FEED_POLL_SECONDS = Histogram(
+    "svodka_feed_poll_seconds",
+    "Time to poll one feed (fetch, parse, item pages, ingest)",
+    ["role"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+
+
+def update_handled(kind: str, seconds: float) -> None:
+    UPDATES.labels(_role, kind).inc()
+    UPDATE_SECONDS.labels(_role, kind).observe(seconds)
+
+
+def send_outcome(outcome: str, *, retry_after: float = 0.0) -> None:
+    SENDS.labels(_role, outcome).inc()
+    if retry_after:
+        RETRY_AFTER.labels(_role).inc(retry_after)
+
+
+def ingested(source_ids: Sequence[int | None], results: Sequence[str]) -> None:
+    """One document per (source id, result) pair; result is added, merged, duplicate or
+    rejected."""
+    for source_id, result in zip(source_ids, results, strict=True):
+        ARTICLES.labels(_role, "other" if source_id is None else str(source_id), result).inc()
+
+
+def summarized(seconds: Sequence[float]) -> None:
+    histogram = SUMMARIZE_SECONDS.labels(_role)
+    for value in seconds:
+        histogram.observe(value)
+
+
+def feed_polled(feed_id: int, seconds: float) -> None:
+    FEED_POLLS.labels(_role, str(feed_id)).inc()
+    FEED_POLL_SECONDS.labels(_role).observe(seconds)
+
+
+def feed_failed(feed_id: int) -> None:
+    FEED_FAILURES.labels(_role, str(feed_id)).inc()
 
 
 OUTBOX_ROWS = Gauge(

@@ -22,7 +22,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
 
-from bot import texts
+from bot import metrics, texts
 from bot.handlers.common import may_configure
 from bot.storage.database import Database
 
@@ -100,6 +100,18 @@ class ThrottleMiddleware(BaseMiddleware):
         ]
         for user_id in idle:
             del self._users[user_id]
+
+
+class UpdateMetrics(BaseMiddleware):
+    """Counts and times each handled update by its type, for /metrics."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        started = time.perf_counter()
+        try:
+            return await handler(event, data)
+        finally:
+            metrics.update_handled(event.event_type, time.perf_counter() - started)
 
 
 class DatabaseMiddleware(BaseMiddleware):

@@ -35,10 +35,13 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
-from aiogram.types import LinkPreviewOptions, MessageEntity
+from aiogram.types import LinkPreviewOptions, Message, MessageEntity
 
+from bot import metrics
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
 from bot.logs import redact, secret_parts
@@ -92,6 +95,20 @@ def is_chat_gone(error: TelegramAPIError) -> bool:
 def is_permanent(error: AiogramError) -> bool:
     """A request Telegram rejected as such: the same request would be rejected again."""
     return isinstance(error, TelegramBadRequest)
+
+
+def outcome(error: AiogramError) -> str:
+    """A failed send as /metrics counts it: 429, 403, 4xx, 5xx or network (anything that is
+    not an answer from Telegram: timeouts, lost connections, a page that is not its JSON)."""
+    if isinstance(error, TelegramRetryAfter):
+        return "429"
+    if isinstance(error, TelegramForbiddenError):
+        return "403"
+    if isinstance(error, TelegramServerError):
+        return "5xx"
+    if isinstance(error, TelegramAPIError) and not isinstance(error, TelegramNetworkError):
+        return "4xx"
+    return "network"
 
 
 def _says(error: TelegramAPIError, phrases: tuple[str, ...]) -> bool:
@@ -161,11 +178,7 @@ class Sender:
         while part < len(messages):
             await self.limiter.acquire(chat_id, row.chat_kind)
             try:
-                sent = await self.bot.send_message(
-                    chat_id=chat_id,
-                    **messages[part].send_kwargs(plain=plain),
-                    request_timeout=self.settings.delivery_timeout,
-                )
+                sent = await self._send(chat_id, messages[part], plain=plain)
             except TelegramMigrateToChat as error:
                 if moved:
                     await self.outbox.fail(row, self._reason(error))
@@ -185,6 +198,20 @@ class Sender:
             done = part == len(messages)
             await self.outbox.sent(row, message_id=sent.message_id, parts=part, done=done)
         return True
+
+    async def _send(self, chat_id: int, message: Outgoing, *, plain: bool) -> Message:
+        """One sendMessage, its outcome counted for /metrics."""
+        try:
+            sent = await self.bot.send_message(
+                chat_id=chat_id,
+                **message.send_kwargs(plain=plain),
+                request_timeout=self.settings.delivery_timeout,
+            )
+        except AiogramError as error:
+            metrics.send_outcome(outcome(error), retry_after=getattr(error, "retry_after", 0))
+            raise
+        metrics.send_outcome("ok")
+        return sent
 
     async def _settle(self, row: Delivery, chat_id: int, error: AiogramError) -> bool:
         """Record a send that did not go through; whether the chat may get more now."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest import dedup, fetch
 from bot.ingest.document import Document, SourceError, html_to_text, plain_text
@@ -248,4 +249,11 @@ async def mark_failed(db: Database, feed: Feed, settings: Settings, reason: str)
         retry = await sources.record_failure(
             conn, feed, utcnow(), error=reason, max_backoff=settings.feed_max_backoff
         )
-    logger.warning("feed %s: %s (next try at %s)", feed.url, reason, f"{retry:%H:%M} UTC")
+    metrics.feed_failed(feed.id)
+    logger.warning(
+        "feed %s: %s (next try at %s)",
+        feed.url,
+        reason,
+        f"{retry:%H:%M} UTC",
+        extra={"feed": feed.id},
+    )

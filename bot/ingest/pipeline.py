@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest import dedup
 from bot.ingest.document import Document, SourceError, plain_text, without_controls
@@ -67,6 +69,7 @@ class Draft:
     title_lemmas: list[str]
     body_lemmas: list[str]
     completed: NewArticle | None = None
+    completed_in: float | None = None  # seconds summarizing and classifying took (/metrics)
 
     def complete(self) -> NewArticle:
         """The article with its summary and topics (computed once)."""
@@ -75,11 +78,13 @@ class Draft:
 
         if self.completed is None:
             new = self.new
+            started = time.perf_counter()
             summary = summarize(self.article, sentences=SUMMARY_SENTENCES)
             topics = classify_lemmas(
                 self.title_lemmas, self.body_lemmas, categories=new.source.categories
             )
             self.completed = replace(new, summary=summary.sentences, topics=tuple(topics))
+            self.completed_in = time.perf_counter() - started
         return self.completed
 
 
@@ -161,7 +166,10 @@ async def ingest_documents(
     )
     drafts = [item for item in prepared if isinstance(item, Draft)]
     stored = iter(await _store(db, drafts) if drafts else [])
-    return [item if isinstance(item, IngestResult) else next(stored) for item in prepared]
+    results = [item if isinstance(item, IngestResult) else next(stored) for item in prepared]
+    metrics.ingested([doc.source_id for doc in docs], [result.status for result in results])
+    metrics.summarized([draft.completed_in for draft in drafts if draft.completed_in is not None])
+    return results
 
 
 async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:

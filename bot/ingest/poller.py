@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import aiohttp
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest import fetch
-from bot.ingest.feeds import mark_failed, poll_feed
+from bot.ingest.feeds import FEED_BUDGET, PAGES_BUDGET, mark_failed, poll_feed
 from bot.ingest.offload import INLINE, Offload
 from bot.ingest.pipeline import IngestReport
 from bot.storage import sources
@@ -38,12 +41,16 @@ async def poll_feeds_forever(
     db: Database, settings: Settings, stop: asyncio.Event, offload: Offload = INLINE
 ) -> None:
     """Poll feeds as they fall due until `stop` is set. One broken feed never stops others."""
+    # A pass of a poller: a wait for the next due feed, or one poll (a fetch, parsing, item
+    # pages within their budget).
+    longest_pass = MAX_SLEEP + settings.fetch_timeout * (PAGES_BUDGET + 1) + FEED_BUDGET
     async with fetch.open_session(settings) as session:
-        pollers = (
-            _poll_in_turn(db, settings, stop, session=session, offload=offload)
-            for _ in range(FEEDS_AT_ONCE)
-        )
-        await asyncio.gather(*pollers)
+        with metrics.LOOPS.watch("feeds", longest_pass) as ran:
+            pollers = (
+                _poll_in_turn(db, settings, stop, session=session, offload=offload, ran=ran)
+                for _ in range(FEEDS_AT_ONCE)
+            )
+            await asyncio.gather(*pollers)
 
 
 async def _poll_in_turn(
@@ -53,14 +60,16 @@ async def _poll_in_turn(
     *,
     session: aiohttp.ClientSession,
     offload: Offload,
+    ran: Callable[[], None],
 ) -> None:
     while not stop.is_set():
         feed = await claim_feed(db)
         if feed is not None:
             await poll_claimed(db, feed, settings, session=session, offload=offload)
-            continue
-        with contextlib.suppress(TimeoutError):  # the timeout is the normal wake-up
-            await asyncio.wait_for(stop.wait(), timeout=await _seconds_to_next_poll(db))
+        else:
+            with contextlib.suppress(TimeoutError):  # the timeout is the normal wake-up
+                await asyncio.wait_for(stop.wait(), timeout=await _seconds_to_next_poll(db))
+        ran()
 
 
 async def claim_feed(db: Database) -> sources.Feed | None:
@@ -79,15 +88,18 @@ async def poll_claimed(
     offload: Offload = INLINE,
 ) -> IngestReport:
     """Poll a claimed feed and log what it gave, in one line."""
+    started = time.perf_counter()
     try:
         report = await poll_feed(db, feed, settings, session=session, offload=offload)
     except Exception as error:  # a bug or a lost database must not stop the others
-        logger.exception("feed %s: poll failed", feed.url)
+        logger.exception("feed %s: poll failed", feed.url, extra={"feed": feed.id})
         await mark_failed(db, feed, settings, f"internal error: {error!r}")
         return IngestReport()
+    finally:
+        metrics.feed_polled(feed.id, time.perf_counter() - started)
     if report.added or report.merged or report.rejected:
         first = f"; first problem: {report.problems[0]}" if report.problems else ""
-        logger.info("feed %s: %s%s", feed.url, report, first)
+        logger.info("feed %s: %s%s", feed.url, report, first, extra={"feed": feed.id})
     return report
 
 

@@ -7,6 +7,7 @@ from contextlib import closing
 
 import aiohttp
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.cli import main
 from bot.config import ConfigError, Settings
@@ -172,3 +173,18 @@ async def test_metrics_in_the_prometheus_format(migrated):
     assert samples[("svodka_outbox_rows", (("role", "all"), ("state", "pending")))] == 0
     assert ("svodka_loop_last_run_timestamp_seconds",
             (("loop", "delivery.send"), ("role", "all"))) in samples  # fmt: skip
+
+
+async def test_handled_updates_are_counted_and_timed_by_type(harness):
+    labels = {"role": "all", "type": "message"}
+
+    def counted() -> tuple[float, float]:
+        return (
+            REGISTRY.get_sample_value("svodka_updates_total", labels) or 0.0,
+            REGISTRY.get_sample_value("svodka_update_seconds_count", labels) or 0.0,
+        )
+
+    before = counted()
+    await harness.say("/help")
+    after = counted()
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)

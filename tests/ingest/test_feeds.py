@@ -9,12 +9,13 @@ from email.utils import format_datetime
 
 import pytest
 from aiohttp import web
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from bot.ingest.feeds import parse_feed, poll_feed
 from bot.ingest.fetch import open_session
 from bot.ingest.pipeline import ingest_paths_or_urls
-from bot.ingest.poller import poll_feeds_forever
+from bot.ingest.poller import poll_claimed, poll_feeds_forever
 from bot.storage import articles, sources
 from bot.storage.schema import article_sources, utcnow
 from bot.storage.schema import sources as sources_table
@@ -283,3 +284,32 @@ async def test_a_slow_feed_does_not_hold_back_the_others(database, site, setting
         released.set()
         stop.set()
         await asyncio.wait_for(poller, timeout=5)
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, {"role": "all", **labels}) or 0.0
+
+
+async def test_polls_failures_articles_and_summaries_are_counted(database, site, settings):
+    good = rss([{"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)}])
+    ok_feed = await add_feed(database, site.serve("/ok", good, content_type="application/rss+xml"))
+    bad_feed = await add_feed(database, site.serve("/bad", "oops", status=500))
+    ok, bad = str(ok_feed.id), str(bad_feed.id)
+    polls = {feed: sample("svodka_feed_polls_total", feed=feed) for feed in (ok, bad)}
+    failures = {feed: sample("svodka_feed_failures_total", feed=feed) for feed in (ok, bad)}
+    added = sample("svodka_articles_total", source=ok, result="added")
+    summaries = sample("svodka_summarize_seconds_count")
+    timed = sample("svodka_feed_poll_seconds_count")
+    async with open_session(settings) as session:
+        for feed in (ok_feed, bad_feed):
+            await poll_claimed(database, feed, settings, session=session)
+    assert {feed: sample("svodka_feed_polls_total", feed=feed) - polls[feed] for feed in polls} == {
+        ok: 1,
+        bad: 1,
+    }
+    assert {
+        feed: sample("svodka_feed_failures_total", feed=feed) - failures[feed] for feed in failures
+    } == {ok: 0, bad: 1}
+    assert sample("svodka_articles_total", source=ok, result="added") - added == 1
+    assert sample("svodka_summarize_seconds_count") - summaries == 1
+    assert sample("svodka_feed_poll_seconds_count") - timed == 2
