@@ -1,7 +1,7 @@
 """several processes: push queue, workers and their claims, handled updates
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 `push_queue`: one row per stored article not yet scanned for instant pushes, written in the
 transaction that stores the article, so a scanner sees an article exactly when it commits
@@ -14,8 +14,8 @@ names the worker holding a row, and deleting a dead worker's row frees its claim
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
