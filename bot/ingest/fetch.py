@@ -173,8 +173,25 @@ async def check_destination(url: str, settings: Settings) -> None:
             raise SourceError(f"refused: {parts.hostname} is a private or local address")
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return address.is_global and not address.is_multicast
+    """Whether `address` is on the public internet. An IPv6 address that carries an IPv4 one
+    (IPv4-mapped or -compatible, NAT64, 6to4) is public only if that one is; Teredo tunnels
+    and local NAT64 prefixes are never: a gateway would deliver them to a private network."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return True
+    if address.teredo is not None or address in NAT64_LOCAL:
+        return False
+    embedded = address.ipv4_mapped or address.sixtofour
+    if embedded is None and (address in NAT64 or address in IPV4_COMPATIBLE):
+        embedded = ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return embedded is None or _is_public(embedded)
 
 
 async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

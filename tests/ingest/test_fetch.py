@@ -115,12 +115,28 @@ async def test_not_a_page(site, settings):
         "http://[fe80::1]/",
         "http://0.0.0.0/",
         "http://localhost/",
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::a00:1]/",  # a local NAT64 prefix
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:1::1]/",  # 6to4 of 192.168.0.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
+        "http://[::ffff:7f00:1]/",
     ],
 )
 async def test_private_addresses_are_refused(settings, url):
     strict = settings.model_copy(update={"allow_private_urls": False})
     with pytest.raises(SourceError, match=r"refused: .* is a private or local address"):
         await fetch.check_destination(url, strict)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:2800:220:1::1", "64:ff9b::5db8:d822", "2002:5db8:d822::1"]
+)
+def test_public_addresses_pass_in_any_form(address):
+    assert fetch._is_public(ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/", "file:///etc/passwd", "javascript:x"])
