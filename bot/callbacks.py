@@ -2,12 +2,20 @@
 
 Telegram returns callback data verbatim, so a client can forge it: handlers re-check everything
 (topic slugs, subscription ownership) and a payload that does not unpack falls through to the
-"stale button" answer.
+"stale button" answer. So does a number out of range: a row id no table can hold
+(`lm:@:99999999999999999999:5` would reach the database and fail there).
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # ids are 32-bit integers on PostgreSQL
+PageSize = Annotated[int, Field(ge=1, le=100)]
+Offset = Annotated[int, Field(ge=0, le=10_000)]
 
 
 class TopicToggle(CallbackData, prefix="tp"):
@@ -19,21 +27,21 @@ class TopicToggle(CallbackData, prefix="tp"):
 class SubscriptionRemove(CallbackData, prefix="us"):
     """Remove one subscription (by its row id, checked against the chat), from /mysubs."""
 
-    id: int
+    id: RowId
 
 
 class LatestMore(CallbackData, prefix="lm"):
     """The next page of /latest: articles older than `before`. `scope` as in bot.handlers.latest."""
 
     scope: str
-    before: int
-    count: int
+    before: RowId
+    count: PageSize
 
 
 class SearchMore(CallbackData, prefix="sm"):
     """The next page of /search results."""
 
-    offset: int
+    offset: Offset
     query: str
 
 

@@ -116,9 +116,13 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError, ValueError) as error:
         print(f"svodka: {error}", file=sys.stderr)
         return 2
+    from bot.untrusted import printable
+
     if summary.title:
-        print(summary.title, end="\n\n")
-    print("\n".join(summary.sentences) if summary.sentences else "(nothing to summarize)")
+        print(printable(summary.title), end="\n\n")
+    print(
+        printable("\n".join(summary.sentences)) if summary.sentences else "(nothing to summarize)"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ from aiogram.utils.formatting import Bold, HashTag, Text, TextLink, as_line
 
 from bot import texts
 from bot.storage.articles import ArticleView
+from bot.untrusted import web_link
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 MAX_TITLE = 300
@@ -72,7 +73,8 @@ def _summary(view: ArticleView, sentences: int | None) -> str:
 def render_article(view: ArticleView, tz: tzinfo, *, summary_sentences: int | None = None) -> Text:
     """One article: bold (linked) title, summary, hashtags, source and time."""
     title_text = _cut(view.title, MAX_TITLE)
-    title = Bold(TextLink(title_text, url=view.url) if view.url else title_text)
+    link = web_link(view.url)  # an article stored before links were checked may have another
+    title = Bold(TextLink(title_text, url=link) if link else title_text)
     lines: list[Text | str] = [as_line(title)]
     summary = _cut(_summary(view, summary_sentences), MAX_SUMMARY)
     if summary:

@@ -10,7 +10,8 @@
 | TelegramMigrateToChat                  | moves the chat (subscriptions and rows follow)    |
 |                                        | to the supergroup's id and resends there          |
 | TelegramBadRequest "chat not found"    | as 403                                            |
-| TelegramBadRequest "can't parse ..."   | resends the message as plain text                 |
+| TelegramBadRequest "can't parse ...",  | resends the message as plain text                 |
+| "Unsupported URL protocol"             |                                                   |
 | other TelegramBadRequest               | failed: retrying would get the same answer        |
 | server, network, timeout, other errors | exponential backoff with jitter, at most          |
 |                                        | delivery_max_attempts, then failed                |
@@ -48,7 +49,15 @@ from bot.logs import redact, secret_parts
 from bot.storage.deliveries import Delivery
 
 GLOBAL_FLOOD_WINDOW = 1.0  # seconds: 429s in two chats this close mean the bot as a whole
-PARSE_ERRORS = ("can't parse entities", "can't find end of the entity", "unsupported start tag")
+# Telegram cannot read the message as sent: its entities, or a link in them (an article's
+# link it cannot open makes it refuse the whole message). Sent again as plain text, it goes.
+PARSE_ERRORS = (
+    "can't parse entities",
+    "can't find end of the entity",
+    "unsupported start tag",
+    "unsupported url protocol",
+    "wrong http url",
+)
 CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 
 

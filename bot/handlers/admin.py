@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render, texts
 from bot.config import Settings
-from bot.handlers.common import Magic, chat_zone, quoted
+from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
 from bot.storage import articles, chats, deliveries, sources
 from bot.storage import stats as stats_queries
@@ -82,7 +82,7 @@ async def _report(message: Message, db: Database, settings: Settings, result: In
     if result.status in notes:
         await message.answer(notes[result.status])
     if view is not None:
-        await message.answer(**render.render_article(view, tz).as_kwargs())
+        await answer_rendered(message, render.render_article(view, tz))
 
 
 @router.message(Command("add"), is_admin, flags=NO_DB)

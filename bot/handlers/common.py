@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import Chat as TgChat
 from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject, User
@@ -143,4 +144,20 @@ async def answer_messages(
     """Send rendered messages in order; the keyboard goes under the last one."""
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        await message.answer(**part.as_kwargs(), reply_markup=markup if last else None)
+        await answer_rendered(message, part, markup if last else None)
+
+
+async def answer_rendered(
+    message: Message, part: Text, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send one rendered message; if Telegram cannot read its entities or a link in them, the
+    same text again without them (one bad article never costs the whole answer)."""
+    from bot.delivery.sender import is_parse_error
+
+    try:
+        await message.answer(**part.as_kwargs(), reply_markup=markup)
+    except TelegramBadRequest as error:
+        if not is_parse_error(error):
+            raise
+        plain, _ = part.render()
+        await message.answer(plain, parse_mode=None, reply_markup=markup)

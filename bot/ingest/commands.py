@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.storage import Database, upgrade
+from bot.untrusted import printable
 
 
 @asynccontextmanager
@@ -24,7 +25,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def _error(message: str) -> None:
-    print(f"svodka: {message}", file=sys.stderr)
+    print(printable(f"svodka: {message}"), file=sys.stderr)
 
 
 async def ingest(settings: Settings, items: Sequence[str]) -> int:
@@ -34,7 +35,7 @@ async def ingest(settings: Settings, items: Sequence[str]) -> int:
 
     async with open_database(settings) as db:
         report = await ingest_paths_or_urls(
-            db, items, settings, echo=lambda line: tqdm.write(line, file=sys.stderr)
+            db, items, settings, echo=lambda line: tqdm.write(printable(line), file=sys.stderr)
         )
     print(report)
     return 0
@@ -60,10 +61,10 @@ async def latest(settings: Settings, topic: str | None, limit: int) -> int:
     for view in views:
         when = (view.published_at or view.ingested_at).astimezone(zone)
         tags = " ".join(f"#{slug}" for slug in view.topics)
-        print(f"{when:%Y-%m-%d %H:%M}  {view.title}  {tags}".rstrip())
-        print(view.summary or view.lead)
         origin = " · ".join(part for part in (view.source_name, view.url) if part)
-        print(f"{origin}\n" if origin else "")
+        lines = [f"{when:%Y-%m-%d %H:%M}  {view.title}  {tags}".rstrip(), view.summary or view.lead]
+        print(printable("\n".join(lines)))  # stored before ingest stripped control characters
+        print(f"{printable(origin)}\n" if origin else "")
     return 0
 
 
@@ -87,7 +88,7 @@ async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
         feed = await sources.add_feed(
             conn, url, poll_interval=interval or settings.feed_poll_interval
         )
-    print(f"feed {feed.id}: {feed.url} (every {feed.poll_interval // 60} min)")
+    print(printable(f"feed {feed.id}: {feed.url} (every {feed.poll_interval // 60} min)"))
     return 0
 
 
@@ -112,5 +113,6 @@ async def feeds_list(settings: Settings) -> int:
         print("(no feeds: add one with `svodka feeds add URL`)")
     for feed in feeds:
         state = f"failing x{feed.failures}: {feed.last_error}" if feed.failures else "ok"
-        print(f"{feed.id:>4}  {feed.url}  every {feed.poll_interval // 60} min  {state}")
+        line = f"{feed.id:>4}  {feed.url}  every {feed.poll_interval // 60} min  {state}"
+        print(printable(line))
     return 0

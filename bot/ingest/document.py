@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from charset_normalizer import from_bytes
 
+from bot.untrusted import without_controls
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -39,14 +41,6 @@ _BLANKS = re.compile(r"[ \t\u00a0]+")
 MAX_LINE_CHARS = 2_000
 """Titles and first lines are cut to this before cleaning: no headline is longer, and a
 "title" of 160 KB costs nothing then."""
-
-# C0 and C1 control characters but tab and newlines: NUL, terminal escapes (ESC), DEL.
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
-
-
-def without_controls(value: str) -> str:
-    """`value` without control characters (tab, line feed and carriage return are kept)."""
-    return value.translate(_CONTROLS)
 
 
 def drop_raw_text(fragment: str) -> str:

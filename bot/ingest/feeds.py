@@ -18,11 +18,11 @@ from bot.ingest import dedup, fetch
 from bot.ingest.document import Document, SourceError, html_to_text, plain_text
 from bot.ingest.offload import INLINE, Offload, time_budget
 from bot.ingest.pipeline import IngestReport, ingest_documents
-from bot.links import web_link
 from bot.storage import articles, sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
 from bot.storage.sources import Feed
+from bot.untrusted import web_link
 
 logger = logging.getLogger(__name__)
 

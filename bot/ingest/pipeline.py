@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import metrics
 from bot.config import Settings
 from bot.ingest import dedup
-from bot.ingest.document import Document, SourceError, plain_text, without_controls
+from bot.ingest.document import Document, SourceError, plain_text
 from bot.ingest.offload import INLINE, Offload, time_budget
-from bot.links import web_link
 from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
+from bot.untrusted import web_link, without_controls
 
 if TYPE_CHECKING:
     from summarizer import Article

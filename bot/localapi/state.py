@@ -241,7 +241,24 @@ def message_text(params: JSON) -> tuple[str, list[JSON]]:
         raise ApiError.bad_request("message text is empty")
     if utf16_len(text) > MAX_MESSAGE_LENGTH:
         raise ApiError.bad_request("message is too long")
+    for entity in entities:
+        if entity.get("type") == "text_link":
+            check_link(str(entity.get("url") or ""))
     return text, entities
+
+
+LINK_SCHEMES = ("http", "https", "tg")
+
+
+def check_link(url: str) -> None:
+    """Refuse a link as Telegram refuses the whole message that carries it."""
+    scheme, colon, rest = url.partition(":")
+    if not colon:
+        scheme, rest = "http", url
+    if scheme.lower() not in LINK_SCHEMES:
+        raise ApiError.bad_request("Unsupported URL protocol")
+    if not rest.removeprefix("//").split("/")[0]:
+        raise ApiError.bad_request("Wrong HTTP URL")
 
 
 def inline_markup(params: JSON) -> JSON | None:

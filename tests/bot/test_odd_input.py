@@ -3,7 +3,8 @@ messages, HTML in titles, unknown commands, a user who types too fast."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import Text, cast, update
 
 from bot import texts
 from bot.localapi import Fault
@@ -23,7 +24,9 @@ async def test_forged_callback_data_is_answered_and_changes_nothing(harness):
     await harness.say("/subscribe спорт")
     [keyboard] = await harness.say("/topics")
     forged = ["garbage", "tp", "tp:nonexistent", "us:999999", "us:abc", "lm:@:abc:5",
-              "lm:@:5:1000", "sm:-5:x", "dt:9999", "in:maybe", ""]  # fmt: skip
+              "lm:@:5:1000", "sm:-5:x", "dt:9999", "in:maybe", "",
+              "lm:@:99999999999999999999:5", "lm:@:0:5", "us:99999999999999999999", "us:-1",
+              "sm:99999999999999999999:курс"]  # fmt: skip
     for data in forged:
         forged_press(harness, keyboard, data)
     answers = await harness.api.wait_for("answerCallbackQuery", count=len(forged))
@@ -64,6 +67,26 @@ async def test_html_in_a_title_arrives_as_text(harness):
     bold = next(entity for entity in reply["entities"] if entity["type"] == "bold"
                 and entity["offset"] > 0)  # fmt: skip
     assert bold["length"] == len(title)
+
+
+async def test_an_article_link_telegram_cannot_open_leaves_latest_working(harness):
+    async with harness.db.transaction() as conn:  # stored before ingest checked links
+        await conn.execute(
+            update(articles).values(url="javascript:alert(" + cast(articles.c.id, Text) + ")")
+        )
+    [reply] = await harness.say("/latest 3")
+    assert reply["text"] != texts.SOMETHING_WRONG and reply["text"].count("\n\n") >= 3
+    kinds = {entity["type"] for entity in reply.get("entities", ())}
+    assert "bold" in kinds and "text_link" not in kinds  # formatted; only the link is gone
+
+
+@pytest.mark.parametrize("problem", ["Unsupported URL protocol", "Wrong HTTP URL"])
+async def test_a_link_telegram_refuses_costs_only_the_link(harness, problem):
+    harness.api.fail(Fault.bad_request(problem), method="sendMessage")
+    [reply] = await harness.say("/latest 1")
+    refused, accepted = harness.api.calls_to("sendMessage")[-2:]
+    assert refused.status == 400 and accepted.status == 200
+    assert reply["text"] == refused.params["text"] and "entities" not in reply
 
 
 async def test_unknown_command_and_plain_text_point_to_help(harness):

@@ -198,10 +198,18 @@ async def test_a_group_that_became_a_supergroup_gets_it_there(
     assert (await row_of(sqlite_world, supergroup, article_item(article))).state == "sent"
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.cant_parse_entities(),
+        Fault.bad_request("Unsupported URL protocol"),  # a link Telegram cannot open
+        Fault.bad_request("Wrong HTTP URL"),
+    ],
+)
 async def test_a_parse_error_is_resent_as_plain_text(
-    sqlite_world, make_settings, bot_api, bot, push
+    sqlite_world, make_settings, bot_api, bot, push, fault
 ):
-    bot_api.fail(Fault.cant_parse_entities(), chat_id=42)
+    bot_api.fail(fault, chat_id=42)
     await deliver_until(sqlite_world, bot, make_settings(), settled(sqlite_world, 42, push))
     refused, accepted = bot_api.calls_to("sendMessage")
     assert refused.params.get("entities") and not accepted.params.get("entities")

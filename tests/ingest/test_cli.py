@@ -74,3 +74,27 @@ def test_feeds_add_refuses_a_private_address(capsys, monkeypatch):
     code, _, err = run(capsys, "feeds", "add", "http://127.0.0.1/rss")
     assert code == 2
     assert err == "svodka: refused: 127.0.0.1 is a private or local address\n"
+
+
+def test_latest_never_prints_terminal_escapes(capsys):
+    """An article stored before ingest stripped control characters is shown escaped."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from bot.config import Settings
+    from bot.storage import Database
+    from bot.storage.schema import articles
+
+    assert run(capsys, "ingest", str(SEEDS))[0] == 0
+
+    async def poison() -> None:
+        db = Database(Settings().database_url)
+        async with db.transaction() as conn:
+            await conn.execute(update(articles).values(title="Заголовок\x1b]0;owned\x07\x1b[2J"))
+        await db.close()
+
+    asyncio.run(poison())
+    code, out, _ = run(capsys, "latest", "-n", "1")
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "Заголовок\\x1b]0;owned\\x07\\x1b[2J" in out
