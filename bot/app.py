@@ -27,6 +27,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from bot import metrics, texts
 from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
+from bot.ingest.stories import assign_unassigned
 from bot.middlewares import (
     ChatAdminMiddleware,
     DatabaseMiddleware,
@@ -247,6 +248,7 @@ async def run_bot(
     offload = ProcessOffload(settings.ingest_workers)
     try:
         await upgrade(db)
+        await assign_unassigned(db)
         dp = build_dispatcher(db, settings, services=services, offload=offload)
         app = build_app(db)
         settle_memory()

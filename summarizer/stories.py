@@ -25,21 +25,23 @@ computes it once per article and compares profiles (`similarity`) in microsecond
 
 from __future__ import annotations
 
+import itertools
 import math
-import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from summarizer.text import analyze, stop_words
+from summarizer.text import Analysis, analyses, stop_words
 
 THRESHOLD = 0.5
 MAX_TEXT_CHARS = 20_000  # the text's start: where a news story says what happened
+MAX_TEXT_WORDS = 3_000  # ... and its words (the lemmas of 20,000 characters, about)
 DATE_CONFLICT_FACTOR = 0.5
-INDEX_KEYS = 6  # rarest title lemmas and names an archive indexes a story by
+TITLE_KEYS = 6  # title lemmas and names an archive indexes an article's story by
+NAME_KEYS = 3
+MIN_KEY_IDF = 4.5  # commoner words find too many stories to be worth indexing
 
-_WORD = re.compile(r"\w+(?:-\w+)*")
-_SENTENCE_END = frozenset(".!?\n")
 _MONTHS = frozenset(
     [
         "январь",
@@ -77,63 +79,69 @@ class Profile:
     """What one article brings to a comparison, computed once by `profile`."""
 
     vector: dict[str, float]  # TF-IDF of content lemmas, unit length
-    title: frozenset[str]  # content lemmas of the title
-    title_weight: float  # their summed IDF
+    title: dict[str, float]  # content lemmas of the title and their IDF
+    title_weight: float  # the sum of those
     names: frozenset[str]
     dates: frozenset[str]  # "8 ноябрь": day and month named in the title
 
     def keys(self) -> list[str]:
-        """The words an index finds this article's story by: its rarest title lemmas and
-        names (an article of the same event shares some of them)."""
-        ranked = sorted(self.title | self.names, key=lambda word: (-_weight(word), word))
-        return ranked[:INDEX_KEYS]
+        """The words an index finds this article's story by: the title's content lemmas (the
+        rarest `TITLE_KEYS`) and the names that weigh the most in the article (`NAME_KEYS`),
+        except the commonest words ("год", "россия", "новый"). An article of the same event
+        shares some of them."""
+        title = sorted(self.title, key=lambda word: (-self.title[word], word))[:TITLE_KEYS]
+        names = sorted(self.names, key=lambda word: (-self.vector.get(word, 0.0), word))
+        keys = title + [name for name in names[:NAME_KEYS] if name not in self.title]
+        return [key for key in keys if _weight(key) >= MIN_KEY_IDF]
 
 
-@dataclass(slots=True)
-class _Reading:
-    lemmas: list[str]
-    names: set[str]
-    dates: set[str]
+def _names(words: Iterable[Analysis], stop: frozenset[str]) -> set[str]:
+    """Lemmas that name someone or something: pymorphy3 tags them as a name, surname, place,
+    organization or abbreviation, or they are Latin words (brands, foreign names)."""
+    return {
+        word.lemma
+        for word in words
+        if (word.proper or (not word.pos and word.lemma.isalpha()))
+        and len(word.lemma) > 1
+        and word.lemma not in stop
+    }
 
 
-def _read(text: str) -> _Reading:
-    """Content lemmas, names and dates of `text`, one pass over its words."""
-    stop = stop_words()
-    reading = _Reading([], set(), set())
-    previous = ""
-    end = 0
-    for match in _WORD.finditer(text):
-        word = match.group()
-        lowered = word.lower()
-        analysis = analyze(lowered)
-        lemma = analysis.lemma
-        if lemma in _MONTHS and previous.isdigit():
-            reading.dates.add(f"{previous} {lemma}")
-        inside = end > 0 and not any(char in _SENTENCE_END for char in text[end : match.start()])
-        previous, end = lowered, match.end()
-        if lemma in stop or len(lowered) < 2:
-            continue
-        reading.lemmas.append(lemma)
-        latin = lowered.isascii() and lowered.isalpha()
-        if analysis.proper or latin or (inside and word.isupper()):
-            reading.names.add(lemma)
-    return reading
+def _dates(lemmas: Sequence[str]) -> set[str]:
+    return {
+        f"{day} {month}"
+        for day, month in itertools.pairwise(lemmas)
+        if month in _MONTHS and day.isdigit()
+    }
 
 
 def profile(title: str, text: str) -> Profile:
     """The profile of an article with this title and text."""
-    title_reading = _read(title)
-    text_reading = _read(text[:MAX_TEXT_CHARS])
-    counts = Counter(title_reading.lemmas + text_reading.lemmas)
-    vector = {word: (1.0 + math.log(count)) * _weight(word) for word, count in counts.items()}
+    return profile_from_analyses(analyses(title), analyses(text[:MAX_TEXT_CHARS]))
+
+
+def profile_from_analyses(title: Sequence[Analysis], text: Sequence[Analysis]) -> Profile:
+    """`profile` from the analyses of the words of the title and the text
+    (`summarizer.text.analyses`), for a caller that has them already; the text is read up to
+    `MAX_TEXT_WORDS` words."""
+    stop = stop_words()
+    text = text[:MAX_TEXT_WORDS]
+    title_lemmas = [word.lemma for word in title]
+    title_words = [lemma for lemma in title_lemmas if lemma not in stop and len(lemma) > 1]
+    counts = Counter(title_words)
+    counts.update(word.lemma for word in text if word.lemma not in stop and len(word.lemma) > 1)
+    idf, rarest = _idf()
+    vector = {
+        word: (1.0 + math.log(count)) * idf.get(word, rarest) for word, count in counts.items()
+    }
     norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
-    title_words = frozenset(title_reading.lemmas)
+    title_weights = {word: idf.get(word, rarest) for word in title_words}
     return Profile(
         vector={word: value / norm for word, value in vector.items()},
-        title=title_words,
-        title_weight=sum(map(_weight, title_words)),
-        names=frozenset(title_reading.names | text_reading.names),
-        dates=frozenset(title_reading.dates),
+        title=title_weights,
+        title_weight=sum(title_weights.values()),
+        names=frozenset(_names(title, stop) | _names(text, stop)),
+        dates=frozenset(_dates(title_lemmas)),
     )
 
 
@@ -146,14 +154,14 @@ def profile_of(article: str) -> Profile:
 def _coverage(title: Profile, other: Profile) -> float:
     if not title.title_weight:
         return 0.0
-    found = title.title & other.vector.keys()
-    return sum(map(_weight, found)) / title.title_weight
+    found = title.title.keys() & other.vector.keys()
+    return sum(title.title[word] for word in found) / title.title_weight
 
 
 def similarity(first: Profile, second: Profile) -> float:
     """How surely two profiled articles tell one story, 0..1 (see the module's docstring)."""
-    small, large = sorted((first.vector, second.vector), key=len)
-    text = sum(value * large.get(word, 0.0) for word, value in small.items())
+    shared = first.vector.keys() & second.vector.keys()
+    text = sum(first.vector[word] * second.vector[word] for word in shared)
     titles = min(_coverage(first, second), _coverage(second, first))
     fewer = min(len(first.names), len(second.names))
     names = len(first.names & second.names) / fewer if fewer else 0.0

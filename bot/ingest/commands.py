@@ -14,11 +14,15 @@ from bot.untrusted import printable
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """The database of `settings`, migrated to the newest schema; closed on exit."""
+async def open_database(settings: Settings, *, progress: bool = False) -> AsyncIterator[Database]:
+    """The database of `settings`, migrated to the newest schema, every article in a story
+    (`progress`: with a bar while an older archive gets them); closed on exit."""
+    from bot.ingest.stories import assign_unassigned
+
     db = Database(settings.database_url)
     try:
         await upgrade(db)
+        await assign_unassigned(db, progress=progress)
         yield db
     finally:
         await db.close()
@@ -69,7 +73,7 @@ async def latest(settings: Settings, topic: str | None, limit: int) -> int:
 
 
 async def db_upgrade(settings: Settings) -> int:
-    async with open_database(settings):
+    async with open_database(settings, progress=True):
         print("database schema is up to date")
     return 0
 

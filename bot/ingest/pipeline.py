@@ -23,16 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
 from bot.config import Settings
-from bot.ingest import dedup
+from bot.ingest import dedup, stories
 from bot.ingest.document import Document, SourceError, plain_text
 from bot.ingest.offload import INLINE, Offload, time_budget
 from bot.storage import articles
+from bot.storage import stories as stored_stories
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.database import Database
 from bot.untrusted import web_link, without_controls
 
 if TYPE_CHECKING:
     from summarizer import Article
+    from summarizer.stories import Profile
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +70,13 @@ class Draft:
     new: NewArticle
     title_lemmas: list[str]
     body_lemmas: list[str]
+    profile: Profile  # what story assignment compares
     completed: NewArticle | None = None
     completed_in: float | None = None  # seconds summarizing and classifying took (/metrics)
+
+    def member(self) -> stories.Member:
+        """The article as story assignment sees it."""
+        return stories.member(self.profile, self.new.published_at)
 
     def complete(self) -> NewArticle:
         """The article with its summary and topics (computed once)."""
@@ -92,18 +99,21 @@ def prepare(doc: Document) -> Draft:
     """Clean `doc` and compute its title, lemmas, hash and fingerprint. Raises Rejected for a
     document that holds no article."""
     from summarizer import clean
-    from summarizer.text import lemmas
+    from summarizer.stories import profile_from_analyses
+    from summarizer.text import analyses, lemmas
 
     given_title = plain_text(doc.title) if doc.title else ""
     page = without_controls(doc.text)
     if given_title and plain_text(page.lstrip().partition("\n")[0]) != given_title:
         page = f"{given_title}\n\n{page}"  # so that clean() sees the title as a title
     article = clean(page)
-    body_lemmas = lemmas(article.body[:MAX_ANALYZED_CHARS])
+    body_words = analyses(article.body[:MAX_ANALYZED_CHARS])
+    body_lemmas = [word.lemma for word in body_words]
     if len(body_lemmas) < MIN_WORDS:
         raise Rejected(f"no article text ({len(body_lemmas)} words)")
     title = (given_title or plain_text(article.title) or article.lead)[:MAX_TITLE_CHARS]
-    title_lemmas = lemmas(title)
+    title_words = analyses(title)
+    title_lemmas = [word.lemma for word in title_words]
     standfirst = "" if article.lead in article.body else article.lead
     fingerprint = dedup.fingerprint(body_lemmas)
     link = web_link(doc.url)
@@ -128,7 +138,8 @@ def prepare(doc: Document) -> Draft:
             source_id=doc.source_id,
         ),
     )
-    return Draft(article, new, title_lemmas, body_lemmas)
+    profile = profile_from_analyses(title_words, body_words)
+    return Draft(article, new, title_lemmas, body_lemmas, profile)
 
 
 def prepare_all(docs: Sequence[Document], *, complete: bool) -> list[Draft | IngestResult]:
@@ -183,14 +194,20 @@ async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:
         async with db.transaction() as conn:
             await articles.ensure_topics(conn, {slug for new in plan.fresh for slug in new.topics})
     try:
+        async with db.read() as conn:
+            index = await stories.StoryIndex.load(conn, plan.members)
         async with db.transaction() as conn:
-            return await plan.carry_out(conn)
+            results = await plan.carry_out(conn, index)
     except IntegrityError:
         # Another writer stored the same URL or text since the lookup; inside the write
         # transaction the lookup sees it.
         async with db.transaction() as conn:
             known = await articles.lookup(conn, [draft.new for draft in drafts])
-            return await Plan.make(drafts, known).carry_out(conn)
+            plan = Plan.make(drafts, known)
+            index = await stories.StoryIndex.load(conn, plan.members)
+            results = await plan.carry_out(conn, index)
+    stories.remember(plan.stories, plan.members)
+    return results
 
 
 @dataclass(slots=True)
@@ -199,6 +216,8 @@ class Plan:
     each other: add it (summarized and classified), merge it as a source, or skip it."""
 
     fresh: list[NewArticle] = field(default_factory=list)
+    members: list[stories.Member] = field(default_factory=list)  # the fresh ones, for stories
+    stories: list[stored_stories.Joined] = field(default_factory=list)  # once carried out
     merges: list[tuple[int, SourceRef]] = field(default_factory=list)
     # (article id, or -n for the n-th fresh article until it has an id; status; reason)
     outcomes: list[tuple[int, Status, str | None]] = field(default_factory=list)
@@ -211,6 +230,7 @@ class Plan:
             match = duplicate_of(new, known)
             if match is None:
                 plan.fresh.append(draft.complete())
+                plan.members.append(draft.member())
                 provisional = -len(plan.fresh)
                 known.remember(new, provisional)
                 plan.outcomes.append((provisional, "added", None))
@@ -222,9 +242,15 @@ class Plan:
                 plan.outcomes.append((match[0], "duplicate", match[1]))
         return plan
 
-    async def carry_out(self, conn: AsyncConnection) -> list[IngestResult]:
-        """Store the plan on the caller's transaction; the result of each draft."""
+    async def carry_out(
+        self, conn: AsyncConnection, index: stories.StoryIndex
+    ) -> list[IngestResult]:
+        """Store the plan on the caller's transaction, each new article in the story `index`
+        finds for it; the result of each draft."""
+        refs = index.assign(self.members)
         ids = await articles.insert_many(conn, self.fresh)
+        self.stories = stories.joined(ids, self.members, refs)
+        await stored_stories.record(conn, self.stories)
 
         def resolve(ref: int) -> int:
             return ids[-ref - 1] if ref < 0 else ref

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import Executable
 
 from bot.storage import dialect as dialects
 
@@ -54,6 +55,40 @@ async def insert_rows(
             gathered = _converted(gathered, converting)
         values.append(order(gathered + constants))
     await conn.exec_driver_sql(sql, values)
+
+
+async def execute_rows(
+    conn: AsyncConnection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run `statement` (an UPDATE with bound parameters) once per row of `rows`, dicts with the
+    same keys, in one driver executemany: as `insert_rows` does for inserts."""
+    if not rows:
+        return
+    sql, order, processors = _compiled_statement(statement, tuple(rows[0]), conn.dialect)
+    converting = [(i, process) for i, process in enumerate(processors) if process]
+    gather = _getter(tuple(rows[0]))
+    values = []
+    for row in rows:
+        gathered = gather(row)
+        if converting:
+            gathered = _converted(gathered, converting)
+        values.append(order(gathered))
+    await conn.exec_driver_sql(sql, values)
+
+
+@lru_cache(maxsize=64)
+def _compiled_statement(
+    statement: Executable, keys: tuple[str, ...], dialect: Dialect
+) -> tuple[str, Callable[[tuple], tuple], tuple[Processor | None, ...]]:
+    """`_compiled` for a statement whose parameters are named bindparams."""
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    if set(names) != set(keys):
+        raise ValueError(f"parameters {sorted(set(names))} given as {sorted(keys)}")
+    processors = tuple(
+        compiled.binds[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+    )
+    return compiled.string, _getter([keys.index(name) for name in names]), processors
 
 
 def _converted(values: tuple, processors: Sequence[tuple[int, Processor]]) -> tuple:

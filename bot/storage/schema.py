@@ -93,7 +93,37 @@ articles = Table(
     # `article_search` over these columns on SQLite, a tsvector column `search` on PostgreSQL.
     Column("title_lemmas", Text, nullable=False, default=""),
     Column("text_lemmas", Text, nullable=False, default=""),
+    # The story (one event told by several outlets) the article belongs to (migration 0007):
+    # set when the article is stored, never changed. NULL only before `svodka db upgrade`.
+    Column("story_id", Integer),
     Index("ix_articles_ingested", "ingested_at", "id"),
+    Index("ix_articles_story", "story_id", "id"),
+)
+
+# Stories: the articles of one event (see summarizer/stories.py). A story's id is the id of
+# its first article, which is also its representative: new articles are matched against it,
+# so a story cannot drift from the event it started with.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("representative_id", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),  # publication times of its articles
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("size", Integer, nullable=False),  # articles
+    Index("ix_stories_last_at", "last_at"),
+)
+
+# The index that finds the stories a new article may join: each article's rarest title words
+# and names (summarizer.stories.Profile.keys), with its story and its publication hour (hours
+# since 1970 UTC: an integer is all a 48-hour window needs, and costs nothing to convert).
+story_keys = Table(
+    "story_keys",
+    metadata,
+    Column("key", String(64), nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("story_id", Integer, nullable=False),
+    Index("ix_story_keys_key", "key", "hour"),
 )
 
 # MinHash LSH bands of articles.fingerprint: articles sharing a band are near-duplicate

@@ -66,7 +66,7 @@ def test_names_and_keys_come_from_names_and_rare_title_words():
     found = profile_of(RATE_TASS)
     assert {"набиуллин", "цб"} <= found.names
     keys = found.keys()
-    assert keys and set(keys) <= found.title | found.names
+    assert keys and set(keys) <= found.title.keys() | found.names
     assert "набиуллин" in keys
 
 

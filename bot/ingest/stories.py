@@ -1,0 +1,196 @@
+"""Which story a new article joins: an existing one it tells the same event as, among the
+stories with an article published within 48 hours of it, or a new one.
+
+Candidates come from an index, not a scan: each article puts its rarest title words and names
+(`Profile.keys`) into `story_keys` with its publication time; a new article looks its own keys
+up in its time window, and the stories sharing the most keys (at most `CANDIDATES`) are
+compared with `summarizer.stories.similarity` against their representative, the story's first
+article. The best one from the threshold up is joined. An article never moves afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage import stories as stored
+from bot.storage.database import Database
+from bot.storage.schema import utcnow
+from summarizer.stories import THRESHOLD, Profile, profile, similarity
+
+WINDOW_HOURS = 48
+CANDIDATES = 4  # stories compared per article: those sharing the most keys with it ...
+MIN_SHARED_KEYS = 2  # ... and at least this many (every same-event dev pair above the
+# threshold shares two or more)
+CACHED_PROFILES = 2_000  # representatives' profiles kept between batches (~15 KB each)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A new article as story assignment sees it."""
+
+    profile: Profile
+    at: datetime  # publication time (ingest time when unknown or in the future)
+    keys: tuple[str, ...]
+    hour: int  # of `at`, for the index
+
+
+def member(found: Profile, published: datetime | None) -> Member:
+    """The article of profile `found` published at `published` (None: unknown)."""
+    now = utcnow()
+    at = min(published, now) if published else now
+    return Member(found, at, tuple(found.keys()), stored.hour(at))
+
+
+class _ProfileCache:
+    """Profiles of story representatives by story id, the most recently used kept: a new
+    story's profile is added when it is stored, so an ingesting process rarely reads one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[int, Profile] = OrderedDict()
+
+    def get(self, story_id: int) -> Profile | None:
+        found = self.items.get(story_id)
+        if found is not None:
+            self.items.move_to_end(story_id)
+        return found
+
+    def put(self, story_id: int, found: Profile) -> None:
+        self.items[story_id] = found
+        self.items.move_to_end(story_id)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+_profiles = _ProfileCache(CACHED_PROFILES)
+
+
+@dataclass(slots=True)
+class StoryIndex:
+    """The stories a batch of new articles may join, and those the batch starts: story refs
+    are story ids, or -(n + 1) for the story started by the batch's n-th new article."""
+
+    by_key: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # (hour, ref)
+    loaded: set[int] = field(default_factory=set)  # stories whose profile was looked for
+    profiles: dict[int, Profile] = field(default_factory=dict)
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, members: Sequence[Member]) -> StoryIndex:
+        """The index entries of the archive the batch's keys find in its time window."""
+        index = cls()
+        if not members:
+            return index
+        since = min(item.hour for item in members) - WINDOW_HOURS
+        until = max(item.hour for item in members) + WINDOW_HOURS
+        keys = [key for item in members for key in item.keys]
+        for key, hour, story_id in await stored.keyed(conn, keys, since, until):
+            index.by_key.setdefault(key, []).append((hour, story_id))
+        wanted = {ref for item in members for ref in index._candidates(item)}
+        await index._load_profiles(conn, wanted)
+        return index
+
+    async def _load_profiles(self, conn: AsyncConnection, story_ids: set[int]) -> None:
+        missing = []
+        for story_id in story_ids:
+            found = _profiles.get(story_id)
+            if found is None:
+                missing.append(story_id)
+            else:
+                self.profiles[story_id] = found
+        for story_id, (title, body) in (await stored.representatives(conn, missing)).items():
+            self.profiles[story_id] = profile(title, body)
+            _profiles.put(story_id, self.profiles[story_id])
+        self.loaded |= story_ids
+
+    def _candidates(self, item: Member) -> list[int]:
+        shared: Counter[int] = Counter()
+        for key in item.keys:
+            shared.update(
+                {
+                    ref
+                    for hour, ref in self.by_key.get(key, ())
+                    if abs(hour - item.hour) <= WINDOW_HOURS
+                }
+            )
+        return [ref for ref, count in shared.most_common(CANDIDATES) if count >= MIN_SHARED_KEYS]
+
+    def choose(self, item: Member) -> int | None:
+        """The story `item` tells, or None for a new one."""
+        best, best_score = None, THRESHOLD
+        for ref in self._candidates(item):
+            representative = self.profiles.get(ref)
+            if representative is None:
+                continue
+            score = similarity(item.profile, representative)
+            if score >= best_score:
+                best, best_score = ref, score
+        return best
+
+    def add(self, ref: int, item: Member, *, first: bool) -> None:
+        for key in item.keys:
+            self.by_key.setdefault(key, []).append((item.hour, ref))
+        if first:
+            self.profiles[ref] = item.profile
+
+    def assign(self, members: Sequence[Member]) -> list[int]:
+        """The story ref of each new article in turn (later ones may join earlier ones)."""
+        refs = []
+        for position, item in enumerate(members):
+            ref = self.choose(item)
+            if ref is None:
+                ref = -(position + 1)
+            self.add(ref, item, first=ref == -(position + 1))
+            refs.append(ref)
+        return refs
+
+
+def joined(
+    ids: Sequence[int], members: Sequence[Member], refs: Sequence[int]
+) -> list[stored.Joined]:
+    """What `stored.record` writes once the new articles have their ids."""
+    return [
+        stored.Joined(article_id, ids[-ref - 1] if ref < 0 else ref, item.at, item.keys)
+        for article_id, item, ref in zip(ids, members, refs, strict=True)
+    ]
+
+
+def remember(records: Sequence[stored.Joined], members: Sequence[Member]) -> None:
+    """After the commit: keep the profiles of the stories the batch started."""
+    for record, item in zip(records, members, strict=True):
+        if record.story_id == record.article_id:
+            _profiles.put(record.story_id, item.profile)
+
+
+UPGRADE_CHUNK = 500
+
+
+async def assign_unassigned(db: Database, *, progress: bool = False) -> int:
+    """Give a story to every article stored without one (an archive from before stories), in
+    ingest order, chunk by chunk; how many were assigned. With `progress`, a bar on stderr."""
+    from tqdm import tqdm
+
+    async with db.read() as conn:
+        total = await stored.count_unassigned(conn)
+    if not total:
+        return 0
+    done = 0
+    with tqdm(total=total, unit="article", disable=not progress, file=sys.stderr) as bar:
+        while True:
+            async with db.transaction() as conn:
+                chunk = await stored.unassigned(conn, limit=UPGRADE_CHUNK)
+                if not chunk:
+                    break
+                members = [member(profile(row.title, row.body), row.at) for row in chunk]
+                index = await StoryIndex.load(conn, members)
+                records = joined([row.id for row in chunk], members, index.assign(members))
+                await stored.record(conn, records)
+            remember(records, members)
+            done += len(chunk)
+            bar.update(len(chunk))
+    return done

@@ -1,0 +1,139 @@
+"""Stories in the archive: the seeds and a few retellings of their events by other outlets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.ingest.document import Document
+from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls
+from bot.ingest.stories import assign_unassigned
+from bot.storage import articles
+from bot.storage.schema import articles as articles_table
+from bot.storage.schema import stories
+from bot.storage.testing import sample_article
+
+SEEDS = Path(__file__).parents[2] / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+FIRE_TITLE = "В Заречном загорелся склад стройматериалов площадью 2 тыс. кв. м"
+FINAL_TITLE = "«Ледокол» обыграл «Металлург» в овертайме и вышел в финал плей-офф"
+
+FIRE_TASS = Document(
+    title="Пожар на складе в Заречном потушили, пострадавших нет",
+    text=(
+        "Пожар на складе строительных материалов в промышленной зоне Заречного ликвидирован, "
+        "сообщили в ГУ МЧС по Заречной области. Возгорание площадью 2 тыс. кв. м произошло "
+        "ночью в среду. К тушению привлекли более 80 пожарных и пожарный поезд. Пострадавших "
+        "нет, двоих охранников эвакуировали. Возбуждено уголовное дело о нарушении требований "
+        "пожарной безопасности, одна из версий - короткое замыкание."
+    ),
+    url="https://tass.example/fire",
+    source_name="ТАСС",
+)
+FIRE_INTERFAX = Document(
+    title="Склад стройматериалов площадью 2 тыс. кв. м горел в Заречном",
+    text=(
+        "В Заречном ночью загорелся складской комплекс со стройматериалами, огонь охватил "
+        "2 тыс. кв. м, пожару присвоили повышенный ранг сложности, сообщает МЧС. Открытое "
+        "горение ликвидировали к 07:30 силами более 80 пожарных. По словам начальника отряда "
+        "Зуева, внутри хранились утеплитель и пластиковые трубы. Пострадавших нет."
+    ),
+    url="https://interfax.example/fire",
+    source_name="Интерфакс",
+)
+FINAL_RIA = Document(
+    title="«Ледокол» впервые за 12 лет вышел в финал плей-офф",
+    text=(
+        "Хоккеисты «Ледокола» в седьмом матче полуфинальной серии обыграли «Металлург» со "
+        "счетом 3:2 в овертайме и впервые за 12 лет вышли в финал плей-офф. Победную шайбу "
+        "забросил 19-летний Никита Жаров. Вратарь Артем Ким отразил 38 бросков из 40. "
+        "Первый матч финала пройдет в субботу."
+    ),
+    url="https://ria.example/final",
+    source_name="РИА Новости",
+)
+OTHER_FIRE = Document(
+    title="В Северске сгорел гараж, пострадал его владелец",
+    text=(
+        "В Северске во вторник вечером загорелся частный гараж, сообщили в МЧС. Огонь "
+        "охватил 40 кв. м, его потушили шесть пожарных. Владельца гаража с ожогами "
+        "доставили в больницу. Причиной пожара могла стать неисправная печь."
+    ),
+    url="https://local.example/garage",
+    source_name="Северск.инфо",
+)
+
+
+async def story_sizes(db) -> dict[str, int]:
+    """The number of articles in each story, by its representative's title."""
+    async with db.read() as conn:
+        rows = await conn.execute(
+            select(articles_table.c.title, stories.c.size).join(
+                articles_table, articles_table.c.id == stories.c.representative_id
+            )
+        )
+        return dict(rows.all())
+
+
+async def story_of(db, url: str) -> int:
+    async with db.read() as conn:
+        article_id = await articles.find_by_url(conn, url)
+        return await conn.scalar(
+            select(articles_table.c.story_id).where(articles_table.c.id == article_id)
+        )
+
+
+async def test_outlets_retelling_a_seed_join_its_story(database, settings):
+    await ingest_paths_or_urls(database, [str(SEEDS)], settings, progress=False)
+    results = await ingest_documents(database, [FIRE_TASS, FINAL_RIA, OTHER_FIRE, FIRE_INTERFAX])
+    assert [result.status for result in results] == ["added"] * 4
+    sizes = await story_sizes(database)
+    assert len(sizes) == len(SEED_FILES) + 1  # the garage fire is a story of its own
+    assert sizes[FIRE_TITLE] == 3
+    assert sizes[FINAL_TITLE] == 2
+    assert sizes[OTHER_FIRE.title] == 1
+    assert sum(sizes.values()) == len(SEED_FILES) + 4
+    assert await story_of(database, FIRE_TASS.url) == await story_of(database, FIRE_INTERFAX.url)
+
+
+async def test_a_story_takes_articles_within_48_hours_only(database):
+    now = datetime.now(UTC)
+    early = replace(FIRE_TASS, published=now - timedelta(days=4))
+    late = replace(FIRE_INTERFAX, published=now - timedelta(days=1, hours=23))
+    await ingest_documents(database, [early])
+    await ingest_documents(database, [late])
+    assert await story_of(database, late.url) != await story_of(database, early.url)
+    assert (await story_sizes(database))[late.title] == 1
+
+
+async def test_upgrade_gives_stories_to_articles_stored_before_them(database):
+    published = datetime(2024, 5, 1, 9, tzinfo=UTC)
+    texts = [
+        (FIRE_TASS.title, FIRE_TASS.text),
+        (OTHER_FIRE.title, OTHER_FIRE.text),
+        (FIRE_INTERFAX.title, FIRE_INTERFAX.text),
+    ]
+    async with database.transaction() as conn:
+        ids = await articles.insert_many(
+            conn,
+            [
+                sample_article(title, text, key=n, published_at=published + timedelta(hours=n))
+                for n, (title, text) in enumerate(texts)
+            ],
+        )
+    assert await assign_unassigned(database) == 3
+    assert await assign_unassigned(database) == 0
+    async with database.read() as conn:
+        story = dict(
+            (await conn.execute(select(articles_table.c.id, articles_table.c.story_id))).all()
+        )
+        [first_at, last_at] = (
+            await conn.execute(
+                select(stories.c.first_at, stories.c.last_at).where(stories.c.id == ids[0])
+            )
+        ).one()
+    assert story == {ids[0]: ids[0], ids[1]: ids[1], ids[2]: ids[0]}
+    assert (first_at, last_at) == (published, published + timedelta(hours=2))
