@@ -253,8 +253,8 @@ async def test_a_new_topic_never_holds_another_ingest_back(postgres_database, mo
     original = pipeline.Plan.carry_out
     inside, finish = asyncio.Event(), asyncio.Event()
 
-    async def held_open(plan, conn):
-        results = await original(plan, conn)
+    async def held_open(plan, conn, *args):
+        results = await original(plan, conn, *args)
         if not inside.is_set():
             inside.set()
             await finish.wait()
