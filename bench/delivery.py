@@ -121,7 +121,7 @@ async def add_chats(db: Database, ids: range) -> None:
 async def broadcast(db: Database, bot, settings: Settings, article: int, ids: range) -> float:
     """Send the article to the chats through the delivery worker; peak RSS growth in MB."""
     item = article_item(article)
-    await Outbox(db, lambda: NOW, lease=60).enqueue(
+    await Outbox(db, lambda: NOW).enqueue(
         [{"chat_id": chat, "item": item, "article_id": article} for chat in ids]
     )
     stop = asyncio.Event()

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     delivery_backoff: float = Field(default=2.0, gt=0)  # first retry delay, seconds; doubles
     delivery_backoff_max: float = Field(default=600.0, gt=0)  # longest retry delay, seconds
     delivery_timeout: float = Field(default=30.0, gt=0)  # one sendMessage request, seconds
-    delivery_lease: float = Field(default=120.0, gt=0)  # a claimed row is retried after this
+    worker_heartbeat: float = Field(default=3.0, gt=0)  # seconds between a worker's heartbeats
+    worker_timeout: float = Field(default=10.0, gt=0)  # silent this long: dead, claims freed
     delivery_poll: float = Field(default=1.0, gt=0)  # outbox check interval when idle, seconds
     push_scan_interval: float = Field(default=3.0, gt=0)  # new-article check, seconds (<= 10)
     push_max_age_hours: float = Field(default=24.0, gt=0)  # older articles are never pushed

@@ -29,10 +29,10 @@ def digest_item(period: date) -> str:
 
 
 class Outbox:
-    def __init__(self, db: Database, clock: Clock, *, lease: float) -> None:
+    def __init__(self, db: Database, clock: Clock, *, worker: str | None = None) -> None:
         self.db = db
         self.clock = clock
-        self.lease = timedelta(seconds=lease)
+        self.worker = worker  # the `workers` row claims belong to (None: this one only enqueues)
         self.wake = asyncio.Event()  # set when rows were added by this process
         # The workers' writes take turns here rather than in SQLite's busy handler, which
         # sleeps for milliseconds between tries when transactions of one process collide.
@@ -50,17 +50,18 @@ class Outbox:
             await queries.enqueue(conn, rows, self.clock())
         self.wake.set()
 
-    async def hand_back(self, ids: Collection[int]) -> None:
-        """Claims of this process given up (a graceful stop): the rows are due again now, for
-        a restart or another worker, instead of after the lease."""
+    async def hand_back(self, ids: Collection[int], *, after: float = 0.0) -> None:
+        """Claims of this worker given up: free for a restart or another worker at once (a
+        graceful stop), or after `after` seconds."""
+        due = self.clock() + timedelta(seconds=after) if after else None
         async with self._transaction() as conn:
-            await queries.release(conn, ids, self.clock())
+            await queries.release(conn, ids, due=due)
 
-    async def claim(self, limit: int, *, exclude: Collection[int] = ()) -> list[Delivery]:
+    async def claim(self, limit: int) -> list[Delivery]:
+        if self.worker is None:
+            raise RuntimeError("an outbox without a worker cannot claim")
         async with self._transaction() as conn:
-            return await queries.claim(
-                conn, self.clock(), limit=limit, lease=self.lease, exclude=exclude
-            )
+            return await queries.claim(conn, self.clock(), limit=limit, worker=self.worker)
 
     async def sent(self, row: Delivery, *, message_id: int, parts: int, done: bool) -> None:
         """Telegram confirmed message number `parts` of the row (its last one when `done`);

@@ -17,6 +17,7 @@ from aiogram import Bot
 
 from bot import metrics
 from bot.delivery.digests import enqueue_due_digests
+from bot.delivery.heartbeat import Heartbeat
 from bot.delivery.limiter import Limiter, Limits
 from bot.delivery.messages import Composer
 from bot.delivery.outbox import Clock, Outbox
@@ -59,7 +60,14 @@ async def run_delivery(
     db: Database, bot: Bot, settings, stop: asyncio.Event, *, clock: Clock = utcnow
 ) -> None:
     """Deliver pushes and digests until `stop` is set."""
-    outbox = Outbox(db, clock, lease=settings.delivery_lease)
+    async with Heartbeat(db, settings).alive() as heartbeat:
+        await _deliver(db, bot, settings, stop, clock, heartbeat.id)
+
+
+async def _deliver(
+    db: Database, bot: Bot, settings, stop: asyncio.Event, clock: Clock, worker: str
+) -> None:
+    outbox = Outbox(db, clock, worker=worker)
     limiter = Limiter(Limits.from_settings(settings))
     sender = Sender(bot, outbox, limiter, StoredChats(db), Composer(db, settings), settings)
 
@@ -103,6 +111,7 @@ class SendLoop:
         )
         self.queue: asyncio.Queue[list[Delivery] | None] = asyncio.Queue()
         self.held: set[int] = set()  # ids claimed by this process and not settled yet
+        self.stranded: set[int] = set()  # claimed, failed without an outcome: to hand back
 
     async def run(self, stop: asyncio.Event) -> None:
         workers = [
@@ -124,7 +133,10 @@ class SendLoop:
         if room < self.batch // 2:
             await _wait(stop, BUSY_WAIT)
             return
-        rows = await self.outbox.claim(room, exclude=self.held)
+        if self.stranded:
+            await self.outbox.hand_back(self.stranded, after=self.settings.delivery_backoff_max)
+            self.stranded.clear()
+        rows = await self.outbox.claim(room)
         by_chat = sorted(rows, key=attrgetter("chat_id", "id"))
         for _, chat_rows in groupby(by_chat, key=attrgetter("chat_id")):
             chat_batch = list(chat_rows)
@@ -142,7 +154,9 @@ class SendLoop:
                 try:
                     proceed = await self.sender.deliver(row)
                 except Exception:
-                    # The row stays claimed and comes back when its lease ends.
+                    # No outcome was recorded: the row is handed back before the next claim,
+                    # due after the longest retry delay (a row that always fails is no loop).
+                    self.stranded.add(row.id)
                     log.exception(
                         "delivery %s to %s failed unexpectedly",
                         row.item,

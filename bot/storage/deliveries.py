@@ -2,15 +2,16 @@
 
 A row is `pending` until Telegram confirms every message of it (`sent`), or it gives up
 (`failed`: the reason is in `last_error`), or the chat went away (`dropped`). A pending row is
-due at `next_attempt_at`; claiming it pushes that time forward by a lease, so a crashed worker's
-rows come back after the lease and two workers never hold the same row at once.
+due at `next_attempt_at`. Claiming it sets `claimed_by` to the claiming worker, and every
+outcome clears it; a dead worker's claims are cleared when its `workers` row is deleted (see
+bot/storage/workers.py), so two workers never hold the same row and none waits for a lease.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -75,15 +76,8 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[dict], now: datetime) ->
     )
 
 
-async def claim(
-    conn: AsyncConnection,
-    now: datetime,
-    *,
-    limit: int,
-    lease: timedelta,
-    exclude: Collection[int] = (),
-) -> list[Delivery]:
-    """Due pending rows of active chats, oldest first, leased until `now + lease`."""
+async def claim(conn: AsyncConnection, now: datetime, *, limit: int, worker: str) -> list[Delivery]:
+    """Due, unclaimed pending rows of active chats, oldest first, claimed by `worker`."""
     query = (
         select(
             deliveries.c.id,
@@ -100,20 +94,19 @@ async def claim(
         .where(
             deliveries.c.state == PENDING,
             deliveries.c.next_attempt_at <= now,
+            deliveries.c.claimed_by.is_(None),
             chats.c.active.is_(True),
         )
         .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
         .limit(limit)
         .with_for_update(of=deliveries, skip_locked=True)
     )
-    if exclude:
-        query = query.where(deliveries.c.id.not_in(list(exclude)))
     rows = [Delivery(**row._mapping) for row in await conn.execute(query)]
     if rows:
         await conn.execute(
             update(deliveries)
             .where(deliveries.c.id.in_([row.id for row in rows]))
-            .values(next_attempt_at=now + lease)
+            .values(claimed_by=worker)
         )
     return rows
 
@@ -139,7 +132,7 @@ async def mark_confirmed(
             if item.done is done
         ]
         if rows:
-            values = {"state": SENT, "sent_at": now} if done else {}
+            values = {"state": SENT, "sent_at": now, "claimed_by": None} if done else {}
             await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == bindparam("row_id"))
@@ -161,6 +154,7 @@ async def retry_at(
             next_attempt_at=at,
             last_error=error,
             attempts=deliveries.c.attempts + (1 if count else 0),
+            claimed_by=None,
         )
     )
 
@@ -169,17 +163,17 @@ async def mark_failed(conn: AsyncConnection, delivery_id: int, *, error: str) ->
     await conn.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id)
-        .values(state=FAILED, last_error=error, attempts=deliveries.c.attempts + 1)
+        .values(state=FAILED, last_error=error, attempts=deliveries.c.attempts + 1, claimed_by=None)
     )
 
 
 async def postpone_chat(conn: AsyncConnection, chat_id: int, until: datetime) -> None:
     """Every pending row of the chat is due at `until` (Telegram asked to wait till then);
-    rows claimed by this worker included, so none waits for its lease instead."""
+    rows claimed by this worker included, which it gives up."""
     await conn.execute(
         update(deliveries)
         .where(deliveries.c.chat_id == chat_id, deliveries.c.state == PENDING)
-        .values(next_attempt_at=until)
+        .values(next_attempt_at=until, claimed_by=None)
     )
 
 
@@ -216,12 +210,15 @@ async def last_errors(conn: AsyncConnection, *, limit: int = 5) -> list[Delivery
     return [DeliveryError(**row._mapping) for row in rows]
 
 
-async def release(conn: AsyncConnection, ids: Collection[int], now: datetime) -> None:
-    """Claimed rows that were not tried after all are due again now (a clean shutdown)."""
+async def release(
+    conn: AsyncConnection, ids: Collection[int], *, due: datetime | None = None
+) -> None:
+    """Claimed rows given up without an outcome: free for any worker (at `due`, if given)."""
+    later = {} if due is None else {"next_attempt_at": due}
     await conn.execute(
         update(deliveries)
         .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == PENDING)
-        .values(next_attempt_at=now)
+        .values(claimed_by=None, **later)
     )
 
 

@@ -50,7 +50,7 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
         await sqlite_world.chat(chat_id)
     rows = [{"chat_id": chat, "item": article_item(article), "article_id": article}
             for chat in range(1, CHATS + 1)]  # fmt: skip
-    await Outbox(sqlite_world.db, utcnow, lease=120).enqueue(rows)
+    await Outbox(sqlite_world.db, utcnow).enqueue(rows)
     # Telegram takes `answer_after` seconds to confirm each message (it is delivered at once).
     bot_api.fail(Fault.slow(answer_after), times=None)
     env = clean_env(

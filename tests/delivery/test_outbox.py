@@ -1,16 +1,18 @@
-"""The outbox on SQLite and PostgreSQL: idempotent enqueue, leases, chats that go or move."""
+"""The outbox on SQLite and PostgreSQL: idempotent enqueue, claims held by live workers, chats
+that go or move."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.delivery.heartbeat import Heartbeat
 from bot.delivery.outbox import Outbox, article_item
 from bot.delivery.worker import StoredChats
 from bot.storage import chats
 from bot.storage import deliveries as queries
-from bot.storage.schema import deliveries, subscriptions
+from bot.storage.schema import deliveries, subscriptions, workers
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -36,31 +38,81 @@ async def rows_of(db, chat_id: int) -> list[tuple[str, str]]:
 async def test_enqueue_is_idempotent(world):
     await world.chat(1)
     article = await world.article("Новость")
-    outbox = Outbox(world.db, Clock(NOW), lease=60)
+    outbox = Outbox(world.db, Clock(NOW))
     row = {"chat_id": 1, "item": article_item(article), "article_id": article}
     await outbox.enqueue([row])
     await outbox.enqueue([row, row])
     assert await rows_of(world.db, 1) == [(f"article:{article}", "pending")]
 
 
-async def test_a_claimed_row_comes_back_only_after_its_lease(world):
+async def test_a_claimed_row_is_held_while_its_worker_lives_and_freed_when_it_dies(
+    world, make_settings
+):
+    """No lease: however long a live worker holds a row, nobody else takes it; once the
+    worker is silent for worker_timeout, the next heartbeat of another frees it."""
     await world.chat(1)
-    clock = Clock(NOW)
-    outbox = Outbox(world.db, clock, lease=60)
-    await outbox.enqueue([{"chat_id": 1, "item": "digest:2026-11-26", "payload": "[]"}])
-    [claimed] = await outbox.claim(10)
-    assert (claimed.chat_id, claimed.chat_kind, claimed.parts_sent) == (1, "private", 0)
-    assert await outbox.claim(10) == []
-    clock.now += timedelta(seconds=61)
-    assert [row.id for row in await outbox.claim(10)] == [claimed.id]
+    settings = make_settings(worker_timeout=10)
+    first, second = (
+        Heartbeat(world.db, settings, sole=False),
+        Heartbeat(world.db, settings, sole=False),
+    )
+    async with first.alive(), second.alive():
+        mine = Outbox(world.db, Clock(NOW), worker=first.id)
+        other = Outbox(world.db, Clock(NOW + timedelta(days=1)), worker=second.id)
+        await mine.enqueue([{"chat_id": 1, "item": "digest:2026-11-26", "payload": "[]"}])
+        [claimed] = await mine.claim(10)
+        assert (claimed.chat_id, claimed.chat_kind, claimed.parts_sent) == (1, "private", 0)
+        assert await other.claim(10) == []  # a day later: still held
+        await second.beat()
+        assert await other.claim(10) == []  # the first worker is alive
+        async with world.db.transaction() as conn:  # ...until it goes silent
+            await conn.execute(
+                update(workers)
+                .where(workers.c.id == first.id)
+                .values(heartbeat_at=NOW - timedelta(seconds=11))
+            )
+        await second.beat()
+        assert [row.id for row in await other.claim(10)] == [claimed.id]
 
 
-async def test_rows_of_inactive_chats_are_not_claimed(world):
+async def test_a_restarted_sole_worker_frees_its_predecessors_claims_at_once(world, make_settings):
+    """One `svodka run` per SQLite file: a starting worker there knows that any other is a
+    dead predecessor (kill -9 leaves its row), and does not wait for it to go silent."""
     await world.chat(1)
-    outbox = Outbox(world.db, Clock(NOW), lease=60)
-    await outbox.enqueue([{"chat_id": 1, "item": "digest:2026-11-26"}])
-    await StoredChats(world.db).deactivate(1, "Forbidden: bot was blocked by the user")
-    assert await outbox.claim(10) == []
+    settings = make_settings(worker_timeout=3600)
+    dead = Heartbeat(world.db, settings)
+    await dead._register()  # and never beats or leaves: killed
+    await Outbox(world.db, Clock(NOW), worker=dead.id).enqueue([{"chat_id": 1, "item": "d:1"}])
+    [claimed] = await Outbox(world.db, Clock(NOW), worker=dead.id).claim(10)
+    async with Heartbeat(world.db, settings, sole=True).alive() as restarted:
+        again = await Outbox(world.db, Clock(NOW), worker=restarted.id).claim(10)
+    assert [row.id for row in again] == [claimed.id]
+
+
+async def test_a_clean_stop_hands_claims_back_at_once(world, make_settings):
+    await world.chat(1)
+    await world.chat(2)
+    settings = make_settings()
+    second = Heartbeat(world.db, settings, sole=False)
+    async with second.alive():
+        async with Heartbeat(world.db, settings, sole=False).alive() as first:
+            mine = Outbox(world.db, Clock(NOW), worker=first.id)
+            await mine.enqueue([{"chat_id": chat, "item": "digest:2026-11-26"} for chat in (1, 2)])
+            [one, two] = await mine.claim(10)
+            await mine.hand_back([one.id])
+            other = Outbox(world.db, Clock(NOW), worker=second.id)
+            assert [row.id for row in await other.claim(10)] == [one.id]
+        # The first worker left: what it still held is free.
+        assert [row.id for row in await other.claim(10)] == [two.id]
+
+
+async def test_rows_of_inactive_chats_are_not_claimed(world, make_settings):
+    await world.chat(1)
+    async with Heartbeat(world.db, make_settings()).alive() as worker:
+        outbox = Outbox(world.db, Clock(NOW), worker=worker.id)
+        await outbox.enqueue([{"chat_id": 1, "item": "digest:2026-11-26"}])
+        await StoredChats(world.db).deactivate(1, "Forbidden: bot was blocked by the user")
+        assert await outbox.claim(10) == []
     assert await rows_of(world.db, 1) == [("digest:2026-11-26", "dropped")]
     async with world.db.read() as conn:
         errors = await queries.last_errors(conn)
@@ -72,7 +124,7 @@ async def test_rows_of_inactive_chats_are_not_claimed(world):
 async def test_a_migrated_chat_takes_its_subscriptions_and_rows_along(world):
     """ON UPDATE CASCADE moves them, on both backends."""
     await world.chat(-100, "group", topics=("sport", "economy"))
-    outbox = Outbox(world.db, Clock(NOW), lease=60)
+    outbox = Outbox(world.db, Clock(NOW))
     await outbox.enqueue([{"chat_id": -100, "item": "digest:2026-11-26"}])
     await StoredChats(world.db).migrate(-100, -1001)
     assert await rows_of(world.db, -100) == []
@@ -88,7 +140,7 @@ async def test_a_migrated_chat_takes_its_subscriptions_and_rows_along(world):
 async def test_migrating_into_a_known_supergroup_keeps_pending_rows(world):
     await world.chat(-100, "group")
     await world.chat(-1001, "supergroup")
-    outbox = Outbox(world.db, Clock(NOW), lease=60)
+    outbox = Outbox(world.db, Clock(NOW))
     await outbox.enqueue(
         [
             {"chat_id": -100, "item": "digest:2026-11-26"},

@@ -33,7 +33,7 @@ async def deliver_until(
 
 async def enqueue_push(world, chat_id: int, article_id: int) -> None:
     row = {"chat_id": chat_id, "item": article_item(article_id), "article_id": article_id}
-    await Outbox(world.db, utcnow, lease=5).enqueue([row])
+    await Outbox(world.db, utcnow).enqueue([row])
 
 
 async def row_of(world, chat_id: int, item: str):
