@@ -30,6 +30,7 @@ from bot.handlers import routers
 from bot.ingest.stories import assign_unassigned
 from bot.middlewares import (
     ChatAdminMiddleware,
+    CountAnswers,
     DatabaseMiddleware,
     DedupMiddleware,
     ThrottleMiddleware,
@@ -79,7 +80,11 @@ def build_dispatcher(
     dp = Dispatcher(disable_fsm=True, db=db, settings=settings, offload=offload or INLINE)
     dp["services"] = default_services() if services is None else list(services)
     dp.update.outer_middleware(DedupMiddleware())
-    dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst))
+    throttle = ThrottleMiddleware(
+        settings.throttle_rate, settings.throttle_burst, max_pending=settings.throttle_pending
+    )
+    dp["throttle"] = throttle
+    dp.update.outer_middleware(throttle)
     dp.update.outer_middleware(UpdateMetrics())  # after pacing: times the handling alone
     chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
     for observer in (dp.message, dp.callback_query):
@@ -183,7 +188,9 @@ async def _on_startup(
     settings: Settings,
     services: list[Service],
     offload: Offload,
+    throttle: ThrottleMiddleware,
 ) -> None:
+    bot.session.middleware(CountAnswers(throttle))
     await set_commands(bot)
     stop = asyncio.Event()
     tasks = []

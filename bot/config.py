@@ -38,8 +38,11 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds sends in flight may finish
 
     # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
-    throttle_rate: float = Field(default=2.0, gt=0)  # updates per second per user, sustained
+    # The rate counts every answer beyond an update's first: Telegram allows about one message
+    # a second to a chat.
+    throttle_rate: float = Field(default=1.0, gt=0)  # updates per second per user, sustained
     throttle_burst: int = Field(default=5, ge=1)  # updates per user handled at once before pacing
+    throttle_pending: int = Field(default=10, ge=1)  # one user's waiting updates; more dropped
 
     # Ingestion (bot/ingest/): fetching pages and polling feeds.
     fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed request

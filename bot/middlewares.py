@@ -1,5 +1,5 @@
-"""Per-update plumbing: drop repeated updates, pace chatty users, let only a group's admins
-change its settings, open a DB transaction.
+"""Per-update plumbing: drop repeated updates, pace chatty users (and drop their floods), let
+only a group's admins change its settings, open a DB transaction.
 
 Handlers declare what they need from the database with a flag, and the transaction is opened
 and committed (or rolled back on error) here, around the handler:
@@ -12,15 +12,23 @@ and committed (or rolled back on error) here, around the handler:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, TelegramObject, Update, User
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
 
 from bot import metrics, texts
 from bot.handlers.common import may_configure
@@ -56,19 +64,33 @@ class _Pace:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     tokens: float = 0.0
     updated: float = 0.0
+    pending: int = 0  # updates taken and not finished, the one being handled included
+    answers: int = 0  # messages sent to the user's chat while handling the current update
+    warned: float = -math.inf  # when the user was last told their updates are being dropped
 
 
 class ThrottleMiddleware(BaseMiddleware):
     """A token bucket per user: `burst` updates at once, then `rate` a second.
 
-    Updates over the rate wait for their turn instead of being dropped, and a user's updates
-    are handled one at a time in arrival order (asyncio.Lock wakes waiters first in, first
-    out, and nothing awaits between the update's arrival and this lock).
+    Updates over the rate wait for their turn, and a user's updates are handled one at a time
+    in arrival order (asyncio.Lock wakes waiters first in, first out, and nothing awaits
+    between the update's arrival and this lock). A message beyond the first that an update
+    sends to the user's private chat costs a token too (`count_answer`), so a user's answers
+    keep to the rate, which is Telegram's per-chat pace by default.
+
+    A user who has `max_pending` updates waiting already (a flood) has the next ones dropped:
+    the flood costs neither memory nor other users' turns. They are told so at most once a
+    WARN_EVERY seconds.
     """
 
-    def __init__(self, rate: float, burst: int, *, forget_after: float = 300.0) -> None:
+    WARN_EVERY = 60.0
+
+    def __init__(
+        self, rate: float, burst: int, *, max_pending: int = 10, forget_after: float = 300.0
+    ) -> None:
         self.rate = rate
         self.burst = burst
+        self.max_pending = max_pending
         self.forget_after = forget_after
         self._users: dict[int, _Pace] = {}
 
@@ -80,9 +102,35 @@ class ThrottleMiddleware(BaseMiddleware):
         if pace is None:
             self._forget_idle()
             pace = self._users[user.id] = _Pace(tokens=self.burst, updated=time.monotonic())
-        async with pace.lock:
-            await asyncio.sleep(self._wait(pace))
-            return await handler(event, data)
+        if pace.pending >= self.max_pending:
+            return await self._refuse(pace, data)
+        pace.pending += 1
+        try:
+            async with pace.lock:
+                await asyncio.sleep(self._wait(pace))
+                pace.answers = 0
+                return await handler(event, data)
+        finally:
+            pace.pending -= 1
+
+    def count_answer(self, chat_id: int | str) -> None:
+        """A message is going to `chat_id`: charge its user if it is a private chat in the
+        middle of an update and not the update's first answer."""
+        pace = self._users.get(chat_id) if isinstance(chat_id, int) else None
+        if pace is None or not pace.lock.locked():
+            return
+        pace.answers += 1
+        if pace.answers > 1:
+            pace.tokens -= 1
+
+    async def _refuse(self, pace: _Pace, data: dict[str, Any]) -> None:
+        now = time.monotonic()
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or now - pace.warned < self.WARN_EVERY:
+            return
+        pace.warned = now
+        with contextlib.suppress(TelegramAPIError):  # the flood goes on either way
+            await data["bot"].send_message(chat.id, texts.TOO_MANY_MESSAGES)
 
     def _wait(self, pace: _Pace) -> float:
         """Take a token; the seconds until it is really there."""
@@ -100,6 +148,20 @@ class ThrottleMiddleware(BaseMiddleware):
         ]
         for user_id in idle:
             del self._users[user_id]
+
+
+class CountAnswers(BaseRequestMiddleware):
+    """Tells the throttle about every message the bot sends, whoever sends it."""
+
+    def __init__(self, throttle: ThrottleMiddleware) -> None:
+        self.throttle = throttle
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod
+    ) -> Any:
+        if isinstance(method, SendMessage):
+            self.throttle.count_answer(method.chat_id)
+        return await make_request(bot, method)
 
 
 class UpdateMetrics(BaseMiddleware):

@@ -140,7 +140,8 @@ async def running_harness(
     async with LocalBotAPI() as api:
         settings = Settings(
             database_url=sqlite_url(path), telegram_api=api.base_url, admins={ADMIN["id"]},
-            timezone="Europe/Moscow", **{"throttle_rate": 1000.0, **overrides},
+            timezone="Europe/Moscow",
+            **{"throttle_rate": 1000.0, "throttle_pending": 1000, **overrides},
         )  # fmt: skip
         db = Database(settings.database_url)
         bot = build_bot("123456:TEST", settings)
