@@ -70,8 +70,11 @@ def _add_archive_commands(sub) -> None:
 
     latest = sub.add_parser("latest", help="print the newest summaries")
     latest.add_argument("--topic", help="a topic slug or name")
-    latest.add_argument("-n", type=int, default=5, dest="limit", help="how many (default 5)")
-    latest.set_defaults(handler=lambda args: _archive("latest", args.topic, args.limit))
+    latest.add_argument(
+        "-n", type=_story_count, default=5, dest="limit", help="how many stories (default 5)"
+    )
+    latest.add_argument("--json", action="store_true", help="one JSON object per story and line")
+    latest.set_defaults(handler=lambda args: _archive("latest", args.topic, args.limit, args.json))
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(required=True)
     upgrade = db.add_parser("upgrade", help="apply schema migrations (also done at start)")
@@ -90,6 +93,20 @@ def _add_archive_commands(sub) -> None:
     feeds.add_parser("list", help="list feeds").set_defaults(
         handler=lambda args: _archive("feeds_list")
     )
+
+
+MAX_LATEST = 10_000
+
+
+def _story_count(value: str) -> int:
+    """-n of `svodka latest`: 1..MAX_LATEST."""
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_LATEST:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to {MAX_LATEST}, got {value!r}")
+    return count
 
 
 def _archive(command: str, *params: object) -> int:

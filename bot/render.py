@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiogram.utils.formatting import Bold, HashTag, Text, TextLink, as_line
 
 from bot import texts
-from bot.storage.articles import ArticleView
+from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import web_link
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
@@ -83,9 +83,42 @@ def render_article(view: ArticleView, tz: tzinfo, *, summary_sentences: int | No
     if tags:
         lines.append(as_line(*tags, sep=" "))
     moment = (view.published_at or view.ingested_at).astimezone(tz)
-    footer = [view.source_name, moment.strftime(texts.TIME_FORMAT)]
-    lines.append(" · ".join(part for part in footer if part))
+    when = moment.strftime(texts.TIME_FORMAT)
+    if len(view.sources) > 1:
+        lines.append(as_line(render_sources(view.sources)))
+        lines.append(when)
+    else:
+        lines.append(" · ".join(part for part in (view.source_name, when) if part))
     return Text(*lines)
+
+
+NAMED_SOURCES = 3  # outlets named under a story; the rest are counted
+
+
+def sources_count(count: int) -> str:
+    """ "1 источник", "3 источника", "5 источников": Russian plural forms."""
+    if count % 10 == 1 and count % 100 != 11:
+        form = texts.SOURCES_ONE
+    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        form = texts.SOURCES_FEW
+    else:
+        form = texts.SOURCES_MANY
+    return form.format(count)
+
+
+def render_sources(sources: Sequence[SourceLink]) -> Text:
+    """ "3 источника: РИА Новости, ТАСС, Интерфакс", each outlet linked to its report; after
+    NAMED_SOURCES names, "и ещё N"."""
+    named: list[Text | str] = []
+    for index, source in enumerate(sources[:NAMED_SOURCES]):
+        if index:
+            named.append(", ")
+        link = web_link(source.url)
+        named.append(TextLink(source.outlet, url=link) if link else source.outlet)
+    rest = len(sources) - NAMED_SOURCES
+    if rest > 0:
+        named.append(" " + texts.SOURCES_MORE.format(rest))
+    return Text(sources_count(len(sources)), ": ", *named)
 
 
 def split_messages(

@@ -10,6 +10,7 @@ from __future__ import annotations
 # Commands for setMyCommands, in menu order: (command, description).
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("latest", "Свежие новости"),
+    ("top", "Главное за сутки"),
     ("topics", "Темы и подписки"),
     ("subscribe", "Подписаться на тему или слово"),
     ("unsubscribe", "Отписаться"),
@@ -22,6 +23,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 GROUP_COMMANDS = (
     "latest",
+    "top",
     "topics",
     "subscribe",
     "unsubscribe",
@@ -44,6 +46,7 @@ DEEP_LINK_SUBSCRIBED = "Вы подписаны на тему «{topic}»."
 HELP = (
     "<b>Что я умею</b>\n\n"
     "/latest — свежие новости: <code>/latest</code>, <code>/latest спорт 10</code>\n"
+    "/top — главное за сутки: о чём пишет больше всего изданий, <code>/top экономика 5</code>\n"
     "/topics — темы кнопками: нажмите, чтобы подписаться\n"
     "/subscribe — тема или слово: <code>/subscribe экономика</code>, "
     "<code>/subscribe биткоин</code>\n"
@@ -113,6 +116,18 @@ NOTHING_MORE = "Больше ничего нет."
 SEARCH_USAGE = "Что искать? Например: <code>/search курс рубля</code>."
 SEARCH_EMPTY = "По запросу «{}» ничего не нашёл."
 SEARCH_HEADER = "Найдено: {}"
+
+# Stories: one event from several outlets.
+SOURCES_ONE = "{} источник"  # 1, 21, 31...
+SOURCES_FEW = "{} источника"  # 2-4, 22-24...
+SOURCES_MANY = "{} источников"  # 0, 5-20, 25-30...
+SOURCES_MORE = "и ещё {}"
+TOP_HEADER = "Главное за сутки"
+TOP_HEADER_FOR = "Главное за сутки: {}"
+TOP_HEADER_SUBS = "Главное за сутки по вашим подпискам"
+TOP_EMPTY = "За сутки ничего не вышло."
+TOP_EMPTY_FOR = "За сутки по запросу «{}» ничего не вышло."
+TOP_COUNT_RANGE = "Число сюжетов — от 1 до {}, например: <code>/top экономика 5</code>."
 
 # Digest and settings.
 DIGEST_HEADER = "Сводка"

@@ -12,7 +12,7 @@ from aiogram.utils.formatting import Bold, Text, as_line
 
 from bot import render, texts
 from bot.delivery.sender import Outgoing
-from bot.storage import articles, chats
+from bot.storage import articles, chats, stories
 from bot.storage.articles import ArticleView
 from bot.storage.database import Database
 from bot.storage.deliveries import Delivery
@@ -40,14 +40,15 @@ def digest_messages(
     topics: Sequence[str] = (),
     summary_sentences: int = 2,
 ) -> list[Text]:
-    """The digest for `period`: articles under their topic's name (the first of the chat's
-    `topics` the article has, else its main topic), topics in catalogue order."""
+    """The digest for `period`: stories under their topic's name (the first of the chat's
+    `topics` the story has, else its main topic), topics in catalogue order, the stories told
+    by the most outlets first within each."""
     groups: dict[str, list[ArticleView]] = {}
     for view in views:
         groups.setdefault(_group_topic(view, topics), []).append(view)
     parts: list[Text] = []
     for slug in sorted(groups, key=_catalogue_order):
-        for index, view in enumerate(groups[slug]):
+        for index, view in enumerate(stories.by_coverage(groups[slug])):
             article = render.render_article(view, tz, summary_sentences=summary_sentences)
             # The topic heading travels with its first article, so no message ends on one.
             heading = as_line(Bold(render.topic_name(slug)))
@@ -87,7 +88,7 @@ class Composer:
         tz = render.zone(row.timezone, self.settings.timezone)
         if row.item.startswith(DIGEST_PREFIX):
             return await self._digest(row, tz)
-        key = (row.article_id, row.timezone)
+        key = (row.item, row.timezone)
         if key not in self._pushes:
             if len(self._pushes) >= PUSH_CACHE:
                 del self._pushes[next(iter(self._pushes))]  # the oldest
@@ -95,14 +96,17 @@ class Composer:
         return self._pushes[key]
 
     async def _push(self, article_id: int | None, tz: tzinfo) -> list[Outgoing]:
+        """The story of the article, as it stands when the push is sent."""
         async with self.db.read() as conn:
             view = await articles.get(conn, article_id) if article_id else None
-        return [] if view is None else [outgoing(render.render_article(view, tz))]
+            told = await stories.tell(conn, [view] if view else [])
+        return [outgoing(render.render_article(view, tz)) for view in told.views]
 
     async def _digest(self, row: Delivery, tz: tzinfo) -> list[Outgoing]:
         period = date.fromisoformat(row.item.removeprefix(DIGEST_PREFIX))
         async with self.db.read() as conn:
-            views = await articles.get_many(conn, json.loads(row.payload or "[]"))
+            found = await articles.get_many(conn, json.loads(row.payload or "[]"))
+            views = (await stories.tell(conn, found)).views
             subscriptions = await chats.list_subscriptions(conn, row.chat_id)
         messages = digest_messages(
             views,

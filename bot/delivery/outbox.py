@@ -13,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import deliveries as queries
+from bot.storage.articles import ArticleView
 from bot.storage.database import Database
 from bot.storage.deliveries import Confirmed, Delivery
 
@@ -21,6 +22,13 @@ Clock = Callable[[], datetime]
 
 def article_item(article_id: int) -> str:
     return f"article:{article_id}"
+
+
+def push_item(view: ArticleView) -> str:
+    """What a push is unique by, per chat: the article's story, so that an article joining a
+    story the chat was pushed already is not pushed again (and an article without a story,
+    in an archive being upgraded, by itself)."""
+    return f"story:{view.story_id}" if view.story_id is not None else article_item(view.id)
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.delivery.outbox import article_item
+from bot.delivery.outbox import push_item
 from bot.storage import articles
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
@@ -44,7 +44,7 @@ async def scan_new_articles(db: Database, settings, now: datetime) -> int:
                 chats = await queries.instant_subscribers(
                     conn, view.topics, keyword_matches(keywords, lemmas)
                 )
-                item = article_item(view.id)
+                item = push_item(view)
                 rows += [{"chat_id": chat, "item": item, "article_id": view.id} for chat in chats]
             await queries.enqueue(conn, rows, now)
         enqueued += len(rows)

@@ -16,6 +16,7 @@ def routers() -> list[Router]:
         settings,
         start,
         subscriptions,
+        top,
         topics,
     )
 
@@ -27,6 +28,7 @@ def routers() -> list[Router]:
         topics.router,
         subscriptions.router,
         latest.router,
+        top.router,
         search.router,
         digest.router,
         settings.router,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages, chat_zone
-from bot.storage import articles, chats
+from bot.storage import articles, chats, stories
 from bot.storage.schema import utcnow
 
 router = Router(name=__name__)
@@ -30,7 +30,8 @@ async def digest(message: Message, conn: AsyncConnection, settings: Settings) ->
         conn, topics=topics, keywords=keywords, limit=settings.digest_max_articles
     )
     since = utcnow() - PERIOD
-    views = [view for view in views if view.ingested_at >= since]
+    recent = [view for view in views if view.ingested_at >= since]
+    views = (await stories.tell(conn, recent)).views
     if not views:
         await message.answer(texts.DIGEST_EMPTY)
         return

@@ -14,11 +14,12 @@ from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
 from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
-from bot.storage import articles, chats
+from bot.storage import articles, chats, stories
 
 router = Router(name=__name__)
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
+STORY_READ = 3  # articles read per story wanted
 
 # A query travels in the "Ещё" button as its scope: "@" the chat's subscriptions (everything
 # when it has none), "t<slug>" a topic, "k<words>" a keyword (":" separates callback fields).
@@ -51,7 +52,7 @@ def _scope(subject: Subject) -> str:
     return "k" + subject.label.replace(":", " ")
 
 
-def _query(scope: str, subs: list[chats.Subscription]) -> tuple[dict, str | None]:
+def scope_query(scope: str, subs: list[chats.Subscription]) -> tuple[dict, str | None]:
     """latest() arguments for a scope, and the header's words (None: everything)."""
     if scope.startswith("t"):
         return {"topics": [scope[1:]]}, render.topic_name(scope[1:])
@@ -72,8 +73,11 @@ async def show_latest(
     before_id: int | None = None,
 ) -> None:
     chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
-    query, about = _query(scope, subs)
-    views = await articles.latest(conn, **query, limit=count, before_id=before_id)
+    query, about = scope_query(scope, subs)
+    # A story told by several outlets is shown once: read more articles than stories wanted.
+    found = await articles.latest(conn, **query, limit=count * STORY_READ, before_id=before_id)
+    told = await stories.tell(conn, found, limit=count, shown_before=before_id)
+    views = told.views
     if not views:
         if before_id is not None:
             await message.answer(texts.NOTHING_MORE)
@@ -93,8 +97,8 @@ async def show_latest(
     tz = render.zone(chat.timezone if chat else None, settings.timezone)
     parts = render.render_articles(views, tz, header=header)
     more = None
-    if len(views) == count:
-        more = LatestMore(scope=scope, before=min(view.id for view in views), count=count)
+    if len(views) == count and told.before is not None:
+        more = LatestMore(scope=scope, before=told.before, count=count)
     await answer_messages(message, parts, keyboards.more(more))
 
 

@@ -12,7 +12,8 @@ from bot import keyboards, render, texts
 from bot.callbacks import SearchMore
 from bot.config import Settings
 from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
-from bot.storage import articles
+from bot.handlers.latest import STORY_READ
+from bot.storage import articles, stories
 
 router = Router(name=__name__)
 PAGE = 5
@@ -22,7 +23,9 @@ MAX_OFFSET = 1000
 async def show_results(
     message: Message, conn: AsyncConnection, settings: Settings, words: str, offset: int = 0
 ) -> None:
-    views = await articles.search(conn, words, limit=PAGE, offset=offset)
+    found = await articles.search(conn, words, limit=PAGE * STORY_READ, offset=offset)
+    told = await stories.tell(conn, found, limit=PAGE)
+    views = told.views
     if not views:
         if offset:
             await message.answer(texts.NOTHING_MORE)
@@ -33,8 +36,9 @@ async def show_results(
     header = Bold(texts.SEARCH_HEADER.format(words)) if not offset else None
     parts = render.render_articles(views, tz, header=header)
     more = None
-    if len(views) == PAGE and offset + PAGE < MAX_OFFSET:
-        more = SearchMore(offset=offset + PAGE, query=words.replace(":", " "))
+    following = offset + told.consumed
+    if len(views) == PAGE and following < MAX_OFFSET:
+        more = SearchMore(offset=following, query=words.replace(":", " "))
     await answer_messages(message, parts, keyboards.more(more))
 
 

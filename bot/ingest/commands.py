@@ -3,6 +3,7 @@ bot/cli.py. Each opens the database, brings its schema up to date and closes it.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.storage import Database, upgrade
+from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import printable
 
 
@@ -45,8 +47,9 @@ async def ingest(settings: Settings, items: Sequence[str]) -> int:
     return 0
 
 
-async def latest(settings: Settings, topic: str | None, limit: int) -> int:
-    from bot.storage import articles
+async def latest(settings: Settings, topic: str | None, limit: int, as_json: bool = False) -> int:
+    """The newest `limit` stories (in `topic`), as text or one JSON object per line."""
+    from bot.storage import articles, stories
     from summarizer.topics import TOPICS, find_topic
 
     slugs: tuple[str, ...] = ()
@@ -58,18 +61,45 @@ async def latest(settings: Settings, topic: str | None, limit: int) -> int:
             return 2
         slugs = (found.slug,)
     async with open_database(settings) as db, db.read() as conn:
-        views = await articles.latest(conn, topics=slugs, limit=limit)
+        found = await articles.latest(conn, topics=slugs, limit=limit * STORY_READ)
+        views = (await stories.tell(conn, found, limit=limit)).views
+    if as_json:
+        for view in views:
+            print(json.dumps(story_json(view), ensure_ascii=False))
+        return 0
     if not views:
         print("(no articles yet: add some with `svodka ingest PATH`)")
     zone = ZoneInfo(settings.timezone)
     for view in views:
         when = (view.published_at or view.ingested_at).astimezone(zone)
         tags = " ".join(f"#{slug}" for slug in view.topics)
-        origin = " · ".join(part for part in (view.source_name, view.url) if part)
+        outlets = ", ".join(source.outlet for source in view.sources)
+        origin = " · ".join(part for part in (outlets or view.source_name, view.url) if part)
         lines = [f"{when:%Y-%m-%d %H:%M}  {view.title}  {tags}".rstrip(), view.summary or view.lead]
         print(printable("\n".join(lines)))  # stored before ingest stripped control characters
         print(f"{printable(origin)}\n" if origin else "")
     return 0
+
+
+STORY_READ = 3  # articles read per story wanted
+
+
+def story_json(view: ArticleView) -> dict:
+    """A story as `svodka latest --json` prints it."""
+    sources = view.sources
+    if not sources and (view.url or view.source_name):
+        sources = (SourceLink(view.url, view.title, view.source_name or ""),)
+    return {
+        "story": view.story_id if view.story_id is not None else -view.id,
+        "title": view.title,
+        "summary": view.summary or view.lead,
+        "topics": view.topics,
+        "published": (view.published_at or view.ingested_at).isoformat(),
+        "sources": [
+            {"url": source.url, "title": source.title, "source": source.outlet}
+            for source in sources
+        ],
+    }
 
 
 async def db_upgrade(settings: Settings) -> int:

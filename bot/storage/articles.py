@@ -56,6 +56,20 @@ class ArticleView:
     published_at: datetime | None
     ingested_at: datetime
     summary_sentences: tuple[str, ...] = ()
+    story_id: int | None = None
+    # Told as a story (bot/storage/stories.py, tell): every outlet that reported it, and the
+    # publication time of its newest article.
+    sources: tuple[SourceLink, ...] = ()
+    story_last_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """One outlet's report of a story: where to read it, under which title."""
+
+    url: str | None
+    title: str | None
+    outlet: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +434,7 @@ _VIEWS = select(
     articles.c.lead,
     articles.c.published_at,
     articles.c.ingested_at,
+    articles.c.story_id,
     summaries.c.text.label("summary"),
     _RANKED_TOPICS.label("topics"),
     _first_source(article_sources.c.url).label("source_url"),
@@ -449,6 +464,7 @@ def _view(row) -> ArticleView:
         published_at=row.published_at,
         ingested_at=row.ingested_at,
         summary_sentences=sentences,
+        story_id=row.story_id,
     )
 
 

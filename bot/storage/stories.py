@@ -5,15 +5,17 @@ decision itself is bot/ingest/stories.py's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
+from bot.storage.articles import ArticleView, SourceLink, get_many, latest
 from bot.storage.bulk import execute_rows, insert_rows
-from bot.storage.schema import UTCDateTime, articles, stories, story_keys
+from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
 
 REPRESENTATIVE_CHARS = 20_000  # of the body: all that summarizer.stories reads
 
@@ -163,3 +165,170 @@ async def count_unassigned(conn: AsyncConnection) -> int:
         )
         or 0
     )
+
+
+# -- telling --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """Stories to show, and where the next page starts (`before`, an article id)."""
+
+    views: list[ArticleView]
+    before: int | None
+    consumed: int  # how many of the given views were looked at (a next page starts after them)
+
+
+async def tell(
+    conn: AsyncConnection,
+    views: Sequence[ArticleView],
+    *,
+    limit: int | None = None,
+    shown_before: int | None = None,
+) -> Told:
+    """`views` (articles, most wanted first) as stories: each story once, where its first
+    article in `views` stands, shown as its representative with the sources of all its
+    articles; at most `limit`. With `shown_before` (the `before` of the page shown before),
+    stories with an article from that id up are left out: that page showed them.
+
+    `before` is the id below which every article of `views` belongs to a story not shown
+    yet (None when `views` had nothing more): paging on by id keeps each story on one page."""
+    excluded = await _with_article_from(conn, views, shown_before) if shown_before else set()
+    chosen: list[int] = []
+    first_of: dict[int, ArticleView] = {}
+    before = None
+    consumed = len(views)
+    for position, view in enumerate(views):
+        key = _story_key(view)
+        if key in excluded or key in first_of:
+            continue
+        if limit is not None and len(chosen) == limit:
+            before, consumed = view.id + 1, position
+            break
+        first_of[key] = view
+        chosen.append(key)
+    else:
+        before = min((view.id for view in views), default=None)
+    stories_of = {key: view for key, view in first_of.items() if key > 0}
+    told = await _represented(conn, list(stories_of))
+    return Told([told.get(key) or first_of[key] for key in chosen], before, consumed)
+
+
+def _story_key(view: ArticleView) -> int:
+    """The story id; minus the article id for an article without one (an archive that is
+    being upgraded)."""
+    return view.story_id if view.story_id is not None else -view.id
+
+
+async def _with_article_from(
+    conn: AsyncConnection, views: Sequence[ArticleView], first_id: int
+) -> set[int]:
+    story_ids = sorted({view.story_id for view in views if view.story_id is not None})
+    if not story_ids:
+        return set()
+    found = await conn.scalars(
+        select(articles.c.story_id)
+        .where(dialect.one_of(conn, articles.c.story_id, story_ids), articles.c.id >= first_id)
+        .distinct()
+    )
+    return set(found)
+
+
+async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int, ArticleView]:
+    """Each story's representative view, with the story's sources and last time."""
+    if not story_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(stories.c.id, stories.c.representative_id, stories.c.last_at).where(
+                dialect.one_of(conn, stories.c.id, story_ids)
+            )
+        )
+    ).all()
+    views = {view.id: view for view in await get_many(conn, [row[1] for row in rows])}
+    sources = await story_sources(conn, story_ids)
+    return {
+        story_id: replace(views[rep_id], sources=sources.get(story_id, ()), story_last_at=last)
+        for story_id, rep_id, last in rows
+        if rep_id in views
+    }
+
+
+async def story_sources(
+    conn: AsyncConnection, story_ids: Sequence[int]
+) -> dict[int, tuple[SourceLink, ...]]:
+    """Every outlet that reported each story, first seen first, one link per outlet."""
+    rows = await conn.execute(
+        select(
+            articles.c.story_id,
+            article_sources.c.url,
+            article_sources.c.title,
+            article_sources.c.name,
+            articles.c.url,
+        )
+        .join(articles, articles.c.id == article_sources.c.article_id)
+        .where(dialect.one_of(conn, articles.c.story_id, list(story_ids)))
+        .order_by(article_sources.c.id)
+    )
+    found: dict[int, dict[str, SourceLink]] = {}
+    for story_id, url, title, name, article_url in rows:
+        link = url or article_url
+        outlet = name or (urlsplit(link).hostname if link else None)
+        if outlet:
+            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
+    return {story_id: tuple(links.values()) for story_id, links in found.items()}
+
+
+def by_coverage(views: Sequence[ArticleView]) -> list[ArticleView]:
+    """Stories told by the most outlets first, the most recent first among equals (/top and
+    the order within a digest's topic)."""
+    return sorted(views, key=lambda view: (-outlets(view), -_newest(view).timestamp()))
+
+
+def outlets(view: ArticleView) -> int:
+    """How many outlets told the story (1 for an article told alone)."""
+    return max(len(view.sources), 1)
+
+
+def _newest(view: ArticleView) -> datetime:
+    return view.story_last_at or view.published_at or view.ingested_at
+
+
+TOP_READ = 1000  # newest matching articles /top looks at
+
+
+async def top(
+    conn: AsyncConnection,
+    *,
+    topics: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    since: datetime,
+    limit: int,
+) -> list[ArticleView]:
+    """The stories with an article since `since` (in `topics` or matching `keywords`; both
+    empty: all) told by the most distinct outlets, the most recent first among equals."""
+    found = await latest(conn, topics=topics, keywords=keywords, limit=TOP_READ)
+    first_of: dict[int, ArticleView] = {}
+    for view in found:
+        if (view.published_at or view.ingested_at) >= since:
+            first_of.setdefault(_story_key(view), view)
+    story_ids = [key for key in first_of if key > 0]
+    sources = await story_sources(conn, story_ids)
+    last_at = await _last_times(conn, story_ids)
+
+    def rank(key: int) -> tuple[int, float]:
+        view = first_of[key]
+        newest = last_at.get(key) or view.published_at or view.ingested_at
+        return -max(len(sources.get(key, ())), 1), -newest.timestamp()
+
+    chosen = sorted(first_of, key=rank)[:limit]
+    return (await tell(conn, [first_of[key] for key in chosen])).views
+
+
+async def _last_times(conn: AsyncConnection, story_ids: list[int]) -> dict[int, datetime]:
+    if not story_ids:
+        return {}
+    rows = await conn.execute(
+        select(stories.c.id, stories.c.last_at).where(dialect.one_of(conn, stories.c.id, story_ids))
+    )
+    return dict(rows.all())

@@ -85,3 +85,30 @@ def test_split_keeps_a_header_with_the_first_part():
 )
 def test_zone_label(stored, shown):
     assert zone_label(stored) == shown
+
+
+def test_a_story_names_three_sources_linked_and_counts_the_rest():
+    from bot.storage.articles import SourceLink
+
+    outlets = ["РИА Новости", "ТАСС", "Интерфакс", "РБК", "Коммерсантъ"]
+    sources = tuple(
+        SourceLink(f"https://{n}.example/a", f"Заголовок {n}", name)
+        for n, name in enumerate(outlets)
+    )
+    text, entities = render_article(view(sources=sources), MOSCOW).render()
+    assert "5 источников: РИА Новости, ТАСС, Интерфакс и ещё 2\n01.03.2026 12:30" in text
+    links = [entity.url for entity in entities if entity.type == "text_link"]
+    assert links == ["https://0.example/a", "https://1.example/a", "https://2.example/a"]
+    text, _ = render_article(view(sources=sources[:2]), MOSCOW).render()
+    assert "2 источника: РИА Новости, ТАСС\n" in text
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [(1, "1 источник"), (3, "3 источника"), (5, "5 источников"), (11, "11 источников"),
+     (21, "21 источник"), (22, "22 источника"), (112, "112 источников")],
+)  # fmt: skip
+def test_sources_are_counted_in_russian(count, words):
+    from bot.render import sources_count
+
+    assert sources_count(count) == words

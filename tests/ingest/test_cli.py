@@ -98,3 +98,43 @@ def test_latest_never_prints_terminal_escapes(capsys):
     code, out, _ = run(capsys, "latest", "-n", "1")
     assert code == 0 and "\x1b" not in out and "\x07" not in out
     assert "Заголовок\\x1b]0;owned\\x07\\x1b[2J" in out
+
+
+def test_latest_json_prints_one_story_per_line_with_its_sources(capsys, tmp_path):
+    import json
+
+    from tests.retellings import FIRE_INTERFAX, FIRE_TASS, FIRE_TITLE
+
+    retold = tmp_path / "retold.jsonl"
+    retold.write_text(
+        "\n".join(
+            json.dumps(
+                {"title": doc.title, "text": doc.text, "url": doc.url, "source": doc.source_name},
+                ensure_ascii=False,
+            )
+            for doc in (FIRE_TASS, FIRE_INTERFAX)
+        ),
+        encoding="utf-8",
+    )
+    assert run(capsys, "ingest", str(SEEDS), str(retold))[0] == 0
+    code, out, _ = run(capsys, "latest", "--json", "-n", "10000")
+    stories = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(stories) == SEED_COUNT  # the two retellings joined a seed's story
+    assert {"story", "title", "summary", "topics", "published", "sources"} == set(stories[0])
+    [fire] = [story for story in stories if story["title"] == FIRE_TITLE]
+    assert fire["sources"] == [
+        {"url": FIRE_TASS.url, "title": FIRE_TASS.title, "source": "ТАСС"},
+        {"url": FIRE_INTERFAX.url, "title": FIRE_INTERFAX.title, "source": "Интерфакс"},
+    ]
+    assert stories[0]["story"] == fire["story"]  # newest first: the fire was told last
+    code, out, _ = run(capsys, "latest", "--json", "-n", "1", "--topic", "спорт")
+    [final] = map(json.loads, out.splitlines())
+    assert "sport" in final["topics"] and final["sources"] == []
+
+
+@pytest.mark.parametrize("count", ["0", "10001", "много"])
+def test_latest_count_out_of_range_is_refused(capsys, count):
+    with pytest.raises(SystemExit) as exit_:
+        main(["latest", "-n", count])
+    assert exit_.value.code == 2
+    assert "expected a number from 1 to 10000" in capsys.readouterr().err

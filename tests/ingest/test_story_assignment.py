@@ -8,63 +8,23 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.ingest.document import Document
 from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls
 from bot.ingest.stories import assign_unassigned
 from bot.storage import articles
 from bot.storage.schema import articles as articles_table
 from bot.storage.schema import stories
 from bot.storage.testing import sample_article
+from tests.retellings import (
+    FINAL_RIA,
+    FINAL_TITLE,
+    FIRE_INTERFAX,
+    FIRE_TASS,
+    FIRE_TITLE,
+    OTHER_FIRE,
+)
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
-FIRE_TITLE = "В Заречном загорелся склад стройматериалов площадью 2 тыс. кв. м"
-FINAL_TITLE = "«Ледокол» обыграл «Металлург» в овертайме и вышел в финал плей-офф"
-
-FIRE_TASS = Document(
-    title="Пожар на складе в Заречном потушили, пострадавших нет",
-    text=(
-        "Пожар на складе строительных материалов в промышленной зоне Заречного ликвидирован, "
-        "сообщили в ГУ МЧС по Заречной области. Возгорание площадью 2 тыс. кв. м произошло "
-        "ночью в среду. К тушению привлекли более 80 пожарных и пожарный поезд. Пострадавших "
-        "нет, двоих охранников эвакуировали. Возбуждено уголовное дело о нарушении требований "
-        "пожарной безопасности, одна из версий - короткое замыкание."
-    ),
-    url="https://tass.example/fire",
-    source_name="ТАСС",
-)
-FIRE_INTERFAX = Document(
-    title="Склад стройматериалов площадью 2 тыс. кв. м горел в Заречном",
-    text=(
-        "В Заречном ночью загорелся складской комплекс со стройматериалами, огонь охватил "
-        "2 тыс. кв. м, пожару присвоили повышенный ранг сложности, сообщает МЧС. Открытое "
-        "горение ликвидировали к 07:30 силами более 80 пожарных. По словам начальника отряда "
-        "Зуева, внутри хранились утеплитель и пластиковые трубы. Пострадавших нет."
-    ),
-    url="https://interfax.example/fire",
-    source_name="Интерфакс",
-)
-FINAL_RIA = Document(
-    title="«Ледокол» впервые за 12 лет вышел в финал плей-офф",
-    text=(
-        "Хоккеисты «Ледокола» в седьмом матче полуфинальной серии обыграли «Металлург» со "
-        "счетом 3:2 в овертайме и впервые за 12 лет вышли в финал плей-офф. Победную шайбу "
-        "забросил 19-летний Никита Жаров. Вратарь Артем Ким отразил 38 бросков из 40. "
-        "Первый матч финала пройдет в субботу."
-    ),
-    url="https://ria.example/final",
-    source_name="РИА Новости",
-)
-OTHER_FIRE = Document(
-    title="В Северске сгорел гараж, пострадал его владелец",
-    text=(
-        "В Северске во вторник вечером загорелся частный гараж, сообщили в МЧС. Огонь "
-        "охватил 40 кв. м, его потушили шесть пожарных. Владельца гаража с ожогами "
-        "доставили в больницу. Причиной пожара могла стать неисправная печь."
-    ),
-    url="https://local.example/garage",
-    source_name="Северск.инфо",
-)
 
 
 async def story_sizes(db) -> dict[str, int]:
