@@ -193,9 +193,10 @@ async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:
         # that transaction ended (PostgreSQL waits on an uncommitted conflicting row).
         async with db.transaction() as conn:
             await articles.ensure_topics(conn, {slug for new in plan.fresh for slug in new.topics})
+    cache = stories.profile_cache(db)
     try:
         async with db.read() as conn:
-            index = await stories.StoryIndex.load(conn, plan.members)
+            index = await stories.StoryIndex.load(conn, plan.members, cache)
         async with db.transaction() as conn:
             results = await plan.carry_out(conn, index)
     except IntegrityError:
@@ -204,9 +205,9 @@ async def _store(db: Database, drafts: list[Draft]) -> list[IngestResult]:
         async with db.transaction() as conn:
             known = await articles.lookup(conn, [draft.new for draft in drafts])
             plan = Plan.make(drafts, known)
-            index = await stories.StoryIndex.load(conn, plan.members)
+            index = await stories.StoryIndex.load(conn, plan.members, cache)
             results = await plan.carry_out(conn, index)
-    stories.remember(plan.stories, plan.members)
+    stories.remember(cache, plan.stories, plan.members)
     return results
 
 

@@ -15,6 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,9 +48,10 @@ def member(found: Profile, published: datetime | None) -> Member:
     return Member(found, at, tuple(found.keys()), stored.hour(at))
 
 
-class _ProfileCache:
-    """Profiles of story representatives by story id, the most recently used kept: a new
-    story's profile is added when it is stored, so an ingesting process rarely reads one."""
+class ProfileCache:
+    """Profiles of one database's story representatives by story id, the most recently used
+    kept: a new story's profile is added when it is stored, so an ingesting process rarely
+    reads one."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -68,7 +70,14 @@ class _ProfileCache:
             self.items.popitem(last=False)
 
 
-_profiles = _ProfileCache(CACHED_PROFILES)
+_caches: WeakKeyDictionary[Database, ProfileCache] = WeakKeyDictionary()
+
+
+def profile_cache(db: Database) -> ProfileCache:
+    """The profile cache of `db` (story ids mean something in one database only)."""
+    if db not in _caches:
+        _caches[db] = ProfileCache(CACHED_PROFILES)
+    return _caches[db]
 
 
 @dataclass(slots=True)
@@ -81,8 +90,11 @@ class StoryIndex:
     profiles: dict[int, Profile] = field(default_factory=dict)
 
     @classmethod
-    async def load(cls, conn: AsyncConnection, members: Sequence[Member]) -> StoryIndex:
-        """The index entries of the archive the batch's keys find in its time window."""
+    async def load(
+        cls, conn: AsyncConnection, members: Sequence[Member], cache: ProfileCache
+    ) -> StoryIndex:
+        """The index entries of the archive the batch's keys find in its time window, and the
+        profiles of the candidate stories (from `cache` when it has them)."""
         index = cls()
         if not members:
             return index
@@ -92,20 +104,22 @@ class StoryIndex:
         for key, hour, story_id in await stored.keyed(conn, keys, since, until):
             index.by_key.setdefault(key, []).append((hour, story_id))
         wanted = {ref for item in members for ref in index._candidates(item)}
-        await index._load_profiles(conn, wanted)
+        await index._load_profiles(conn, wanted, cache)
         return index
 
-    async def _load_profiles(self, conn: AsyncConnection, story_ids: set[int]) -> None:
+    async def _load_profiles(
+        self, conn: AsyncConnection, story_ids: set[int], cache: ProfileCache
+    ) -> None:
         missing = []
         for story_id in story_ids:
-            found = _profiles.get(story_id)
+            found = cache.get(story_id)
             if found is None:
                 missing.append(story_id)
             else:
                 self.profiles[story_id] = found
         for story_id, (title, body) in (await stored.representatives(conn, missing)).items():
             self.profiles[story_id] = profile(title, body)
-            _profiles.put(story_id, self.profiles[story_id])
+            cache.put(story_id, self.profiles[story_id])
         self.loaded |= story_ids
 
     def _candidates(self, item: Member) -> list[int]:
@@ -160,11 +174,13 @@ def joined(
     ]
 
 
-def remember(records: Sequence[stored.Joined], members: Sequence[Member]) -> None:
+def remember(
+    cache: ProfileCache, records: Sequence[stored.Joined], members: Sequence[Member]
+) -> None:
     """After the commit: keep the profiles of the stories the batch started."""
     for record, item in zip(records, members, strict=True):
         if record.story_id == record.article_id:
-            _profiles.put(record.story_id, item.profile)
+            cache.put(record.story_id, item.profile)
 
 
 UPGRADE_CHUNK = 500
@@ -180,6 +196,7 @@ async def assign_unassigned(db: Database, *, progress: bool = False) -> int:
     if not total:
         return 0
     done = 0
+    cache = profile_cache(db)
     with tqdm(total=total, unit="article", disable=not progress, file=sys.stderr) as bar:
         while True:
             async with db.transaction() as conn:
@@ -187,10 +204,10 @@ async def assign_unassigned(db: Database, *, progress: bool = False) -> int:
                 if not chunk:
                     break
                 members = [member(profile(row.title, row.body), row.at) for row in chunk]
-                index = await StoryIndex.load(conn, members)
+                index = await StoryIndex.load(conn, members, cache)
                 records = joined([row.id for row in chunk], members, index.assign(members))
                 await stored.record(conn, records)
-            remember(records, members)
+            remember(cache, records, members)
             done += len(chunk)
             bar.update(len(chunk))
     return done
