@@ -191,6 +191,12 @@ INGEST_PROBLEMS: tuple[tuple[str, str], ...] = (
 )
 FEEDS_EMPTY = "Лент нет. Добавьте: <code>/feed add https://…/rss</code>."
 FEEDS_TITLE = "Ленты ({}):"
+FEED_STATE = (
+    "   каждые {} мин · статей за сутки: {}\n   последний удачный опрос: {} · следующий: {}"
+)
+FEED_LAST_ERROR = "   ⚠ ошибка {}: {}"
+FEED_FAILING_LONG = "   ❗ не работает больше суток (с {})"
+FEED_NEVER = "не было"
 FEED_USAGE = "Напишите <code>/feed add https://…</code> или <code>/feed remove https://…</code>."
 FEED_ADDED = "Лента добавлена, загружу её в ближайшие минуты."
 FEED_REMOVED = "Лента удалена."

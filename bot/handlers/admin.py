@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
@@ -20,6 +21,7 @@ from bot.middlewares import NO_DB, WRITE
 from bot.storage import articles, chats, deliveries, sources
 from bot.storage import stats as stats_queries
 from bot.storage.database import Database
+from bot.storage.schema import utcnow
 
 if TYPE_CHECKING:  # the ingest stack (numpy, scipy, trafilatura) loads on the first /add
     from bot.ingest.offload import Offload
@@ -109,16 +111,54 @@ async def add_by_message(
 
 
 @router.message(Command("feeds"), is_admin)
-async def list_feeds(message: Message, conn: AsyncConnection) -> None:
-    feeds = await sources.list_feeds(conn)
+async def list_feeds(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+    now = utcnow()
+    feeds = await sources.feeds_health(conn, now)
     if not feeds:
         await message.answer(texts.FEEDS_EMPTY)
         return
-    lines = [texts.FEEDS_TITLE.format(len(feeds))]
-    for feed in feeds:
-        state = f" — ⚠ {feed.last_error}" if feed.failures and feed.last_error else ""
-        lines.append(feed.url + state)
-    await message.answer(**as_list(*lines).as_kwargs())
+    tz = await chat_zone(conn, message.chat.id, settings)
+    blocks = [feed_block(number, health, now, tz) for number, health in enumerate(feeds, 1)]
+    for part in in_parts([texts.FEEDS_TITLE.format(len(feeds)), *blocks]):
+        await message.answer(**as_list(*part).as_kwargs())
+
+
+def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinfo) -> str:
+    """One feed for /feeds: name and URL, then what the operator asks about it."""
+    feed = health.feed
+
+    def when(moment: datetime | None) -> str:
+        return f"{moment.astimezone(tz):%d.%m %H:%M}" if moment else texts.FEED_NEVER
+
+    name = f"{feed.title} — {feed.url}" if feed.title else feed.url
+    lines = [
+        f"{number}. {name}",
+        texts.FEED_STATE.format(
+            feed.poll_interval // 60,
+            health.articles_24h,
+            when(feed.last_success_at),
+            when(feed.next_poll_at),
+        ),
+    ]
+    if feed.last_error:
+        lines.append(texts.FEED_LAST_ERROR.format(when(feed.last_error_at), feed.last_error))
+    if health.failing_long(now):
+        lines.append(texts.FEED_FAILING_LONG.format(when(feed.failing_since)))
+    return "\n".join(lines)
+
+
+def in_parts(blocks: list[str], *, limit: int = 3500) -> list[list[str]]:
+    """Blocks grouped into messages of at most `limit` characters (Telegram's is 4096)."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for block in blocks:
+        block = block[:limit]
+        if parts[-1] and size + len(block) > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(block)
+        size += len(block) + 1
+    return parts
 
 
 @router.message(Command("feed"), is_admin, flags=WRITE)

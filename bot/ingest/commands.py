@@ -7,12 +7,17 @@ import json
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.storage import Database, upgrade
 from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import printable
+
+if TYPE_CHECKING:
+    from bot.storage.sources import FeedHealth
 
 
 @asynccontextmanager
@@ -140,13 +145,39 @@ async def feeds_remove(settings: Settings, feed: str) -> int:
 
 async def feeds_list(settings: Settings) -> int:
     from bot.storage import sources
+    from bot.storage.schema import utcnow
 
+    now = utcnow()
     async with open_database(settings) as db, db.read() as conn:
-        feeds = await sources.list_feeds(conn)
+        feeds = await sources.feeds_health(conn, now)
     if not feeds:
         print("(no feeds: add one with `svodka feeds add URL`)")
-    for feed in feeds:
-        state = f"failing x{feed.failures}: {feed.last_error}" if feed.failures else "ok"
-        line = f"{feed.id:>4}  {feed.url}  every {feed.poll_interval // 60} min  {state}"
-        print(printable(line))
+        return 0
+    zone = ZoneInfo(settings.timezone)
+    print(f"(times in {settings.timezone})")
+    for health in feeds:
+        print(printable("\n".join(feed_lines(health, now, zone))))
     return 0
+
+
+def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
+    """One feed as `svodka feeds list` shows it: id, URL and state, then its history."""
+    feed = health.feed
+
+    def when(moment: datetime | None) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
+
+    if health.failing_long(now):
+        state = f"FAILING since {when(feed.failing_since)} ({feed.failures} polls)"
+    elif feed.failures:
+        state = f"failing ({feed.failures} polls)"
+    else:
+        state = "ok"
+    lines = [
+        f"{feed.id:>4}  {feed.url}  every {feed.poll_interval // 60} min  {state}",
+        f"      last success {when(feed.last_success_at)}, {health.articles_24h} articles in 24 h,"
+        f" next poll {when(feed.next_poll_at)}",
+    ]
+    if feed.last_error:
+        lines.append(f"      last error {when(feed.last_error_at)}: {feed.last_error}")
+    return lines

@@ -42,6 +42,7 @@ class ParsedFeed:
     title: str | None
     entries: list[Entry]
     total: int  # entries in the feed, read or not
+    link: str | None = None  # the site the feed belongs to
 
 
 FEED_BUDGET = 30.0
@@ -71,7 +72,8 @@ def parse_feed(
         name = plain_text(parsed.feed.get("title", "")) or None
         items = _newest_last(parsed.entries)[-newest:] if newest else _newest_last(parsed.entries)
         entries = [_entry(item, name) for item in items]
-    return ParsedFeed(title=name, entries=entries, total=len(parsed.entries))
+    link = web_link(parsed.feed.get("link"))
+    return ParsedFeed(title=name, entries=entries, total=len(parsed.entries), link=link)
 
 
 def _newest_last(items: list) -> list:
@@ -153,6 +155,7 @@ async def poll_feed(
             last_modified=response.last_modified or feed.last_modified,
             title=parsed.title if parsed else None,
             body_hash=body_hash or feed.body_hash,
+            site_url=parsed.link if parsed else None,
         )
     return report
 

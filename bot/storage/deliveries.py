@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.chats import KEYWORD, TOPIC
-from bot.storage.schema import article_topics, articles, chats, deliveries, subscriptions
+from bot.storage.schema import (
+    article_topics,
+    articles,
+    chats,
+    deliveries,
+    subscriptions,
+    utcnow,
+)
 
 PENDING, SENT, FAILED, DROPPED = "pending", "sent", "failed", "dropped"
 
@@ -132,7 +139,11 @@ async def mark_confirmed(
             if item.done is done
         ]
         if rows:
-            values = {"state": SENT, "sent_at": now, "claimed_by": None} if done else {}
+            values = (
+                {"state": SENT, "sent_at": now, "finished_at": now, "claimed_by": None}
+                if done
+                else {}
+            )
             await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == bindparam("row_id"))
@@ -163,7 +174,13 @@ async def mark_failed(conn: AsyncConnection, delivery_id: int, *, error: str) ->
     await conn.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id)
-        .values(state=FAILED, last_error=error, attempts=deliveries.c.attempts + 1, claimed_by=None)
+        .values(
+            state=FAILED,
+            last_error=error,
+            attempts=deliveries.c.attempts + 1,
+            finished_at=utcnow(),
+            claimed_by=None,
+        )
     )
 
 
@@ -182,7 +199,7 @@ async def drop_pending(conn: AsyncConnection, chat_id: int, *, reason: str) -> i
     result = await conn.execute(
         update(deliveries)
         .where(deliveries.c.chat_id == chat_id, deliveries.c.state == PENDING)
-        .values(state=DROPPED, last_error=reason)
+        .values(state=DROPPED, last_error=reason, finished_at=utcnow())
     )
     return result.rowcount
 

@@ -73,6 +73,10 @@ sources = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("last_polled_at", UTCDateTime),
+    Column("site_url", Text),  # the feed's own link (OPML's htmlUrl)
+    Column("last_success_at", UTCDateTime),
+    Column("last_error_at", UTCDateTime),  # when last_error happened (kept after a success)
+    Column("failing_since", UTCDateTime),  # first failure of the current run; NULL when fine
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
@@ -156,6 +160,7 @@ article_sources = Table(
     Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
     UniqueConstraint("article_id", "url"),
     Index("ix_article_sources_url", "url"),
+    Index("ix_article_sources_source_seen", "source_id", "seen_at"),
 )
 
 summaries = Table(
@@ -237,6 +242,7 @@ deliveries = Table(
     Column("message_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("sent_at", UTCDateTime),
+    Column("finished_at", UTCDateTime, index=True),  # sent, failed or dropped at
     Column("payload", Text),  # a digest's article ids (JSON), fixed when it is enqueued
     Column("parts_sent", Integer, nullable=False, default=0, server_default="0"),  # confirmed
     # The worker sending the row now (NULL: free); its claims go when its `workers` row does.

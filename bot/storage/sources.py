@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.schema import sources, utcnow
+from bot.storage.schema import article_sources, sources, utcnow
 
 FEED = "feed"
 
@@ -26,6 +27,10 @@ class Feed:
     last_error: str | None
     last_polled_at: datetime | None
     body_hash: str | None  # SHA-256 of the body last read: the same body is not parsed again
+    site_url: str | None  # the feed's own link
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    failing_since: datetime | None  # the first failure of the current run; None when fine
 
 
 _COLUMNS = [getattr(sources.c, name) for name in Feed.__dataclass_fields__]
@@ -109,7 +114,9 @@ async def record_success(
     last_modified: str | None,
     title: str | None,
     body_hash: str | None,
+    site_url: str | None = None,
 ) -> None:
+    """A poll that worked; the last error (and when) stays on record for the operator."""
     await conn.execute(
         sources.update()
         .where(sources.c.id == feed.id)
@@ -118,9 +125,11 @@ async def record_success(
             last_modified=last_modified,
             title=title or feed.title,
             body_hash=body_hash,
+            site_url=site_url or feed.site_url,
             failures=0,
-            last_error=None,
+            failing_since=None,
             last_polled_at=now,
+            last_success_at=now,
             next_poll_at=now + timedelta(seconds=feed.poll_interval),
         )
     )
@@ -141,6 +150,68 @@ async def record_failure(
     await conn.execute(
         sources.update()
         .where(sources.c.id == feed.id)
-        .values(failures=failures, last_error=error, last_polled_at=now, next_poll_at=next_poll)
+        .values(
+            failures=failures,
+            last_error=error,
+            last_error_at=now,
+            failing_since=feed.failing_since or now,
+            last_polled_at=now,
+            next_poll_at=next_poll,
+        )
     )
     return next_poll
+
+
+FAILING_LONG = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """What an operator asks about a feed: when it last worked, its last error and since when
+    it fails, what it brought in the last 24 hours, when it is polled next."""
+
+    feed: Feed
+    articles_24h: int
+
+    def failing_long(self, now: datetime) -> bool:
+        since = self.feed.failing_since
+        return since is not None and now - since > FAILING_LONG
+
+
+async def feeds_health(conn: AsyncConnection, now: datetime) -> list[FeedHealth]:
+    """Every active feed with the articles it brought since `now` minus 24 hours."""
+    feeds = await list_feeds(conn)
+    recent = await conn.execute(
+        select(article_sources.c.source_id, func.count(distinct(article_sources.c.article_id)))
+        .where(
+            article_sources.c.source_id.in_([feed.id for feed in feeds]),
+            article_sources.c.seen_at >= now - timedelta(hours=24),
+        )
+        .group_by(article_sources.c.source_id)
+    )
+    counts = dict(recent.all())
+    return [FeedHealth(feed, counts.get(feed.id, 0)) for feed in feeds]
+
+
+async def import_feeds(
+    conn: AsyncConnection,
+    listed: Sequence[tuple[str, str | None, str | None]],
+    *,
+    poll_interval: int,
+) -> tuple[int, int]:
+    """Add feeds given as (url, title, site url); those already there are skipped. How many
+    were added and skipped."""
+    urls = [url for url, _, _ in listed]
+    known = set(await conn.scalars(select(sources.c.url).where(sources.c.url.in_(urls))))
+    fresh = [item for item in listed if item[0] not in known]
+    now = utcnow()
+    if fresh:
+        await conn.execute(
+            sources.insert(),
+            [
+                {"kind": FEED, "url": url, "title": title, "site_url": site, "active": True,
+                 "poll_interval": poll_interval, "next_poll_at": now}
+                for url, title, site in fresh
+            ],
+        )  # fmt: skip
+    return len(fresh), len(listed) - len(fresh)

@@ -84,7 +84,13 @@ async def test_feed_add_list_remove(harness):
     [reply] = await harness.say("/feed add https://93.184.216.34/rss", user=harness.admin)
     assert reply["text"] == texts.FEED_ADDED
     [reply] = await harness.say("/feeds", user=harness.admin)
-    assert reply["text"] == "Ленты (1):\nhttps://93.184.216.34/rss"
+    title, name, every, polls = reply["text"].splitlines()
+    assert (title, name, every) == (
+        "Ленты (1):",
+        "1. https://93.184.216.34/rss",
+        "   каждые 15 мин · статей за сутки: 0",
+    )
+    assert polls.startswith("   последний удачный опрос: не было · следующий: ")
     [reply] = await harness.say("/feed remove https://93.184.216.34/rss", user=harness.admin)
     assert reply["text"] == texts.FEED_REMOVED
     [reply] = await harness.say("/feed remove https://93.184.216.34/rss", user=harness.admin)
@@ -118,3 +124,24 @@ async def test_stats(harness):
 )
 def test_ingest_problems_are_told_in_russian(problem, shown):
     assert in_russian(problem) == shown
+
+
+async def test_feeds_marks_a_feed_failing_for_more_than_a_day(harness):
+    from datetime import timedelta
+
+    from bot.storage import sources
+    from bot.storage.schema import utcnow
+
+    async with harness.db.transaction() as conn:
+        feed = await sources.add_feed(conn, "https://broken.example/rss", poll_interval=900)
+        for hours_ago in (30, 1):
+            feed = await sources.get_feed(conn, feed.id)
+            await sources.record_failure(
+                conn, feed, utcnow() - timedelta(hours=hours_ago), error="HTTP 502 <b>",
+                max_backoff=3600,
+            )  # fmt: skip
+    [reply] = await harness.say("/feeds", user=harness.admin)
+    lines = reply["text"].splitlines()
+    assert lines[1] == "1. https://broken.example/rss"
+    assert lines[4].startswith("   ⚠ ошибка ") and lines[4].endswith(": HTTP 502 <b>")
+    assert lines[5].startswith("   ❗ не работает больше суток (с ")
