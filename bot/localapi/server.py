@@ -15,6 +15,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from bot.localapi.faults import ApiError, Fault, FaultRule
+from bot.localapi.files import Upload
 from bot.localapi.limits import RateLimiter, RateLimits
 from bot.localapi.objects import (
     BOT_ID,
@@ -134,6 +135,7 @@ class LocalBotAPI:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         # handler_cancellation: a client that gives up (timeout, closed session) cancels its
         # handler, so a long poll or a slow fault never outlives its client.
         self._runner = web.AppRunner(
@@ -264,6 +266,32 @@ class LocalBotAPI:
         """`user` forwards to the bot a message of `from_user` or a post of channel `from_chat`."""
         origin = forward_origin(from_user=from_user, from_chat=from_chat)
         return self.inject_message(text, user=user, forward_origin=origin)
+
+    def inject_document(
+        self,
+        data: bytes,
+        file_name: str,
+        *,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+        user: JSON = DEFAULT_USER,
+    ) -> JSON:
+        """`user` sends the bot a file in their private chat; the bot gets it with getFile."""
+        self.state.add_user(user)
+        chat = self.state.add_chat(private_chat(user))
+        document = self.state.files.document(data, file_name, mime_type)
+        message = self.state.new_message(chat, user, None, document=document, caption=caption)
+        return self.inject({"message": message})
+
+    def sent_files(self, method: str, chat_id: int | None = None) -> list[tuple[JSON, bytes]]:
+        """Messages the bot sent with `method` (sendDocument, sendPhoto) and the file's bytes."""
+        found = []
+        for call in self.calls_to(method):
+            if call.result is None or chat_id not in (None, call.result["chat"]["id"]):
+                continue
+            media = call.result.get("document") or call.result["photo"][-1]
+            found.append((call.result, self.state.files.files[media["file_id"]][0]))
+        return found
 
     def inject_channel_post(self, chat: JSON, text: str) -> JSON:
         return self._incoming(self.state.add_chat(chat), None, text)
@@ -401,6 +429,14 @@ class LocalBotAPI:
                 await _drop_connection(request)
         return _json(call.response, call.status or 500)
 
+    async def _download(self, request: web.Request) -> web.Response:
+        if not TOKEN.fullmatch(request.match_info["token"]):
+            return _json(ApiError(401, "Unauthorized").payload(), 401)
+        data = self.state.files.download(request.match_info["path"])
+        if data is None:
+            return _json(ApiError(404, "Not Found").payload(), 404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def _run(self, bot_id: int, call: Call) -> tuple[int, JSON]:
         try:
             if call.method.lower() not in self._methods:
@@ -502,8 +538,13 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             raise ApiError.bad_request("JSON body must be an object")
         params.update(body)
     else:
-        params.update(await request.post())
+        for key, value in (await request.post()).items():
+            params[key] = _uploaded(value) if isinstance(value, web.FileField) else value
     return params
+
+
+def _uploaded(field: web.FileField) -> Upload:
+    return Upload(field.filename, field.content_type, field.file.read())
 
 
 def decode_params(raw: dict[str, Any]) -> JSON:

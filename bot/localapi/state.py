@@ -8,6 +8,7 @@ from itertools import count
 from typing import Any
 
 from bot.localapi.faults import ApiError
+from bot.localapi.files import MAX_PHOTO, MAX_UPLOAD, FileStore, upload
 from bot.localapi.markup import EntityParseError, parse_html
 from bot.localapi.objects import (
     JSON,
@@ -20,11 +21,15 @@ from bot.localapi.objects import (
 )
 
 MAX_MESSAGE_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 
 # Bot API methods served from this state, by their camelCase names.
 STATE_METHODS = (
     "getMe",
     "sendMessage",
+    "sendDocument",
+    "sendPhoto",
+    "getFile",
     "editMessageText",
     "editMessageReplyMarkup",
     "deleteMessage",
@@ -59,6 +64,7 @@ class TelegramState:
         self.members: dict[tuple[int, int], JSON] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.open_callbacks: set[str] = set()
+        self.files = FileStore()
         self._last_message_id: dict[int, int] = {}
         self._callback_ids = count(1)
 
@@ -89,8 +95,9 @@ class TelegramState:
             self.add_chat(chat_for_id(chat_id))
         return self.chats[chat_id]
 
-    def new_message(self, chat: JSON, sender: JSON | None, text: str, **fields: Any) -> JSON:
-        """Store a message in `chat` with the chat's next id; channel posts have no sender."""
+    def new_message(self, chat: JSON, sender: JSON | None, text: str | None, **fields: Any) -> JSON:
+        """Store a message in `chat` with the chat's next id; channel posts have no sender;
+        a message without `text` carries media (a document, a photo) instead."""
         message_id = self._last_message_id.get(chat["id"], 0) + 1
         self._last_message_id[chat["id"]] = message_id
         message: JSON = {"message_id": message_id, "date": now(), "chat": chat}
@@ -98,7 +105,9 @@ class TelegramState:
             message["sender_chat"] = chat
         elif sender is not None:
             message["from"] = sender
-        message.update(text=text, **{key: value for key, value in fields.items() if value})
+        if text is not None:
+            message["text"] = text
+        message.update({key: value for key, value in fields.items() if value})
         self.messages[chat["id"], message_id] = message
         return message
 
@@ -130,6 +139,27 @@ class TelegramState:
         return self.new_message(
             chat, bot, text, entities=entities, reply_markup=markup, reply_to_message=reply_to
         )
+
+    def send_document(self, params: JSON, bot: JSON) -> JSON:
+        chat = self.resolve_chat(params.get("chat_id", 0))
+        file = upload(params, "document", MAX_UPLOAD)
+        document = self.files.document(file.data, file.filename, file.content_type)
+        return self._media_message(chat, bot, params, document=document)
+
+    def send_photo(self, params: JSON, bot: JSON) -> JSON:
+        chat = self.resolve_chat(params.get("chat_id", 0))
+        photo = self.files.photo(upload(params, "photo", MAX_PHOTO).data)
+        return self._media_message(chat, bot, params, photo=photo)
+
+    def get_file(self, params: JSON, bot: JSON) -> JSON:
+        return self.files.get_file(str(params.get("file_id") or ""))
+
+    def _media_message(self, chat: JSON, bot: JSON, params: JSON, **media: Any) -> JSON:
+        caption, entities = caption_text(params)
+        return self.new_message(
+            chat, bot, None, caption=caption, caption_entities=entities,
+            reply_markup=inline_markup(params), **media,
+        )  # fmt: skip
 
     def edit_message_text(self, params: JSON, bot: JSON) -> JSON:
         old = self._message(params, "message to edit not found")
@@ -259,6 +289,20 @@ def check_link(url: str) -> None:
         raise ApiError.bad_request("Unsupported URL protocol")
     if not rest.removeprefix("//").split("/")[0]:
         raise ApiError.bad_request("Wrong HTTP URL")
+
+
+def caption_text(params: JSON) -> tuple[str, list[JSON]]:
+    """A media message's caption and its entities; it may be empty."""
+    caption = str(params.get("caption") or "")
+    entities = params.get("caption_entities") or []
+    if caption and str(params.get("parse_mode") or "").upper() == "HTML":
+        try:
+            caption, entities = parse_html(caption)
+        except EntityParseError as error:
+            raise ApiError.bad_request(str(error)) from None
+    if utf16_len(caption) > MAX_CAPTION_LENGTH:
+        raise ApiError.bad_request("message caption is too long")
+    return caption, entities
 
 
 def inline_markup(params: JSON) -> JSON | None:
