@@ -90,9 +90,15 @@ def _add_archive_commands(sub) -> None:
     remove = feeds.add_parser("remove", help="stop polling a feed")
     remove.add_argument("feed", help="the feed's id or URL")
     remove.set_defaults(handler=lambda args: _archive("feeds_remove", args.feed))
-    feeds.add_parser("list", help="list feeds").set_defaults(
+    feeds.add_parser("list", help="list feeds and how each is doing").set_defaults(
         handler=lambda args: _archive("feeds_list")
     )
+    opml_in = feeds.add_parser("import", help="add the feeds of an OPML file")
+    opml_in.add_argument("file", metavar="FILE.opml")
+    opml_in.set_defaults(handler=lambda args: _archive("feeds_import", args.file))
+    opml_out = feeds.add_parser("export", help="write the feeds as OPML (default: stdout)")
+    opml_out.add_argument("file", nargs="?", metavar="FILE")
+    opml_out.set_defaults(handler=lambda args: _archive("feeds_export", args.file))
 
 
 MAX_LATEST = 10_000

@@ -12,6 +12,7 @@ def routers() -> list[Router]:
         digest,
         fallback,
         latest,
+        opml,
         search,
         settings,
         start,
@@ -20,10 +21,12 @@ def routers() -> list[Router]:
         topics,
     )
 
+    # opml before admin: `/feeds export` is not the feed list;
     # admin before the rest: an admin's link in private is an article to add, not plain text;
     # fallback last: it takes whatever nobody else did.
     return [
         start.router,
+        opml.router,
         admin.router,
         topics.router,
         subscriptions.router,

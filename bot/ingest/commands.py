@@ -181,3 +181,61 @@ def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
     if feed.last_error:
         lines.append(f"      last error {when(feed.last_error_at)}: {feed.last_error}")
     return lines
+
+
+async def feeds_import(settings: Settings, path: str) -> int:
+    """Add the feeds an OPML file lists: all of them or, for a bad file, none."""
+    from bot.ingest.opml import MAX_OPML_BYTES, OpmlError, read_opml
+    from bot.storage import sources
+
+    try:
+        listed = read_opml(_read_bytes(path, MAX_OPML_BYTES + 1))
+    except OSError as error:
+        _error(f"cannot read {path}: {error.strerror or error}")
+        return 2
+    except OpmlError as error:
+        _error(f"{path} refused, nothing imported: {error}")
+        return 2
+    async with open_database(settings) as db, db.transaction() as conn:
+        added, known = await sources.import_feeds(
+            conn,
+            [(feed.url, feed.title, feed.site_url) for feed in listed.feeds],
+            poll_interval=settings.feed_poll_interval,
+        )
+    print(f"{added} feeds added, {known} already there, {len(listed.problems)} entries skipped")
+    for problem in listed.problems:
+        print(printable(f"  skipped {problem}"))
+    return 0
+
+
+async def feeds_export(settings: Settings, path: str | None) -> int:
+    """The feeds as OPML 2.0, to `path` or standard output."""
+    from bot.ingest.opml import OpmlFeed, write_opml
+    from bot.storage import sources
+    from bot.storage.schema import utcnow
+
+    async with open_database(settings) as db, db.read() as conn:
+        feeds = await sources.list_feeds(conn)
+    listed = [OpmlFeed(feed.url, feed.title, feed.site_url) for feed in feeds]
+    data = write_opml(listed, title="Svodka feeds", now=utcnow())
+    if path is None:
+        sys.stdout.buffer.write(data + b"\n")
+        return 0
+    try:
+        _write_bytes(path, data)
+    except OSError as error:
+        _error(f"cannot write {path}: {error.strerror or error}")
+        return 2
+    print(f"{len(listed)} feeds written to {path}")
+    return 0
+
+
+def _read_bytes(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a file: enough to tell one that is too big."""
+    with open(path, "rb") as file:
+        return file.read(limit)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(data)
