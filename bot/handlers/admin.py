@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.formatting import Bold, as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -186,8 +186,26 @@ async def feed(
     await message.answer(texts.FEED_ADDED)
 
 
-@router.message(Command("stats"), is_admin)
-async def stats(message: Message, conn: AsyncConnection) -> None:
+@router.message(Command("stats"), is_admin, flags=NO_DB)
+async def stats(message: Message, db: Database, settings: Settings) -> None:
+    """The numbers, then the chart (drawn in a thread once the database is let go)."""
+    from bot.charts import DAYS, HOURS, render_stats_chart, stats_series
+
+    now = utcnow()
+    async with db.read() as conn:
+        lines = await _stats_lines(conn)
+        tz = await chat_zone(conn, message.chat.id, settings)
+        topic_rows = await stats_queries.articles_per_hour_by_topic(
+            conn, now - timedelta(days=DAYS + 1)
+        )
+        delivery_rows = await stats_queries.deliveries_per_hour(conn, now - timedelta(hours=HOURS))
+    await message.answer(**as_list(*lines).as_kwargs())
+    series = stats_series(topic_rows, delivery_rows, now=now, tz=tz, topic_name=render.topic_name)
+    chart = await render_stats_chart(series)
+    await message.answer_photo(BufferedInputFile(chart, filename="svodka-stats.png"))
+
+
+async def _stats_lines(conn: AsyncConnection) -> list:
     per_topic = await stats_queries.articles_by_topic(conn)
     kinds = await chats.count_chats(conn)
     states = await deliveries.counts(conn)
@@ -200,7 +218,7 @@ async def stats(message: Message, conn: AsyncConnection) -> None:
         f"{texts.DELIVERY_STATES.get(state, state)} {number}"
         for state, number in sorted(states.items())
     )
-    lines = [
+    return [
         Bold(texts.STATS_TITLE),
         texts.STATS_ARTICLES.format(await articles.count(conn)),
         texts.STATS_TOPICS.format(topics_line or "—"),
@@ -211,4 +229,3 @@ async def stats(message: Message, conn: AsyncConnection) -> None:
         texts.STATS_ERRORS if errors else texts.STATS_NO_ERRORS,
         *(f"{error.chat_id} {error.item}: {error.error}" for error in errors),
     ]
-    await message.answer(**as_list(*lines).as_kwargs())

@@ -113,3 +113,10 @@ def _fts5_query(groups: Groups) -> str:
         return '"' + word.replace('"', '""') + '"'
 
     return " OR ".join("(" + " ".join(quoted(word) for word in group) + ")" for group in groups)
+
+
+def hour_of(conn: AsyncConnection, column: ColumnElement) -> ColumnElement[str]:
+    """The hour of a stored (UTC) time as 'YYYY-MM-DD HH', for counts per hour."""
+    if conn.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", column)

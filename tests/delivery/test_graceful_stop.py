@@ -5,9 +5,12 @@ flight finish for at most SVODKA_SHUTDOWN_GRACE seconds, hands back the rows it 
 from __future__ import annotations
 
 import asyncio
+import re
+import shlex
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +20,7 @@ from bot.localapi import DEFAULT_USER, Fault
 from bot.storage.schema import deliveries, utcnow
 from tests.bot.test_run import clean_env
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 CHATS = 40  # all claimed in the first batch (SVODKA_DELIVERY_RATE x 2 s = 60 rows)
 CONCURRENCY = 4
 
@@ -37,9 +41,18 @@ async def outbox_state(db) -> tuple[int, int, object]:
     return sent, pending, due
 
 
+def systemd_unit() -> tuple[str, dict[str, str], int]:
+    """The README's systemd unit: ExecStart, its Environment= settings, TimeoutStopSec."""
+    unit = README.read_text(encoding="utf-8").split("```ini\n", 1)[1].split("```", 1)[0]
+    command = re.search(r"^ExecStart=(.+)$", unit, re.M).group(1)
+    settings = re.search(r"^Environment=(.+)$", unit, re.M).group(1)
+    environment = dict(item.split("=", 1) for item in shlex.split(settings))
+    return command, environment, int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M).group(1))
+
+
 @pytest.mark.parametrize(
     ("answer_after", "grace", "finished"),
-    [(2.0, 10, True), (60.0, 1, False)],
+    [(2.0, None, True), (60.0, 1, False)],
     ids=["in-flight-finish", "grace-runs-out"],
 )
 async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
@@ -53,13 +66,21 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
     await Outbox(sqlite_world.db, utcnow).enqueue(rows)
     # Telegram takes `answer_after` seconds to confirm each message (it is delivered at once).
     bot_api.fail(Fault.slow(answer_after), times=None)
+    # The README's systemd unit as it is (`svodka run` is `python -m bot run`), on a free port.
+    command, unit_env, stop_timeout = systemd_unit()
+    assert command.endswith("/svodka run")
+    grace = grace or float(unit_env["SVODKA_SHUTDOWN_GRACE"])
     env = clean_env(
         tmp_path,
-        BOT_TOKEN="123456:TEST",
-        SVODKA_DATABASE_URL=str(sqlite_world.db.url),
-        SVODKA_TELEGRAM_API=bot_api.base_url,
-        SVODKA_DELIVERY_CONCURRENCY=str(CONCURRENCY),
-        SVODKA_SHUTDOWN_GRACE=str(grace),
+        **{
+            **unit_env,
+            "BOT_TOKEN": "123456:TEST",
+            "SVODKA_DATABASE_URL": str(sqlite_world.db.url),
+            "SVODKA_TELEGRAM_API": bot_api.base_url,
+            "SVODKA_DELIVERY_CONCURRENCY": str(CONCURRENCY),
+            "SVODKA_SHUTDOWN_GRACE": str(grace),
+            "SVODKA_LISTEN": "127.0.0.1:0",
+        },
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
@@ -72,11 +93,12 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
         process.send_signal(signal.SIGTERM)
     await asyncio.sleep(0.5)  # polling has stopped by now: this update stays with the server
     late = bot_api.inject_message("/start")
-    output, _ = await asyncio.wait_for(process.communicate(), grace + 30)
+    output, _ = await asyncio.wait_for(process.communicate(), stop_timeout + 30)
     stopped_in = time.monotonic() - signalled
     log = output.decode()
 
     assert process.returncode == 0, log[-3000:]
+    assert stopped_in < stop_timeout  # before systemd would kill it
     assert late in bot_api.pending_updates()
     assert not bot_api.sent_messages(DEFAULT_USER["id"])
     sent, pending, due = await outbox_state(sqlite_world.db)
@@ -84,6 +106,7 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
     assert sent + pending == CHATS and pending > 0
     assert due <= utcnow()  # handed back: due now, not at the end of the 120 s lease
     assert "claimed deliveries handed back" in log
+    assert all(line.startswith("{") for line in log.splitlines())  # SVODKA_LOG_FORMAT=json
     if finished:
         assert sent == reached >= CONCURRENCY  # every message in flight was confirmed
         assert stopped_in < grace
