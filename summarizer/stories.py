@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from summarizer.text import Analysis, analyses, stop_words
+from summarizer.text import analyze, lemmas, stop_words
 
 THRESHOLD = 0.5
 MAX_TEXT_CHARS = 20_000  # the text's start: where a news story says what happened
@@ -95,15 +95,15 @@ class Profile:
         return [key for key in keys if _weight(key) >= MIN_KEY_IDF]
 
 
-def _names(words: Iterable[Analysis], stop: frozenset[str]) -> set[str]:
+def _names(lemmas: Iterable[str], stop: frozenset[str]) -> set[str]:
     """Lemmas that name someone or something: pymorphy3 tags them as a name, surname, place,
     organization or abbreviation, or they are Latin words (brands, foreign names)."""
     return {
-        word.lemma
-        for word in words
-        if (word.proper or (not word.pos and word.lemma.isalpha()))
-        and len(word.lemma) > 1
-        and word.lemma not in stop
+        lemma
+        for lemma in lemmas
+        if len(lemma) > 1
+        and lemma not in stop
+        and ((lemma.isascii() and lemma.isalpha()) or analyze(lemma).proper)
     }
 
 
@@ -117,19 +117,19 @@ def _dates(lemmas: Sequence[str]) -> set[str]:
 
 def profile(title: str, text: str) -> Profile:
     """The profile of an article with this title and text."""
-    return profile_from_analyses(analyses(title), analyses(text[:MAX_TEXT_CHARS]))
+    return profile_from_lemmas(lemmas(title), lemmas(text[:MAX_TEXT_CHARS]))
 
 
-def profile_from_analyses(title: Sequence[Analysis], text: Sequence[Analysis]) -> Profile:
-    """`profile` from the analyses of the words of the title and the text
-    (`summarizer.text.analyses`), for a caller that has them already; the text is read up to
+def profile_from_lemmas(title_lemmas: Sequence[str], text_lemmas: Sequence[str]) -> Profile:
+    """`profile` from the lemmas of the title and the text (`summarizer.text.lemmas`; stop
+    words may be left out already), for a caller that has them; the text is read up to
     `MAX_TEXT_WORDS` words."""
     stop = stop_words()
-    text = text[:MAX_TEXT_WORDS]
-    title_lemmas = [word.lemma for word in title]
     title_words = [lemma for lemma in title_lemmas if lemma not in stop and len(lemma) > 1]
     counts = Counter(title_words)
-    counts.update(word.lemma for word in text if word.lemma not in stop and len(word.lemma) > 1)
+    counts.update(
+        lemma for lemma in text_lemmas[:MAX_TEXT_WORDS] if lemma not in stop and len(lemma) > 1
+    )
     idf, rarest = _idf()
     vector = {
         word: (1.0 + math.log(count)) * idf.get(word, rarest) for word, count in counts.items()
@@ -140,7 +140,7 @@ def profile_from_analyses(title: Sequence[Analysis], text: Sequence[Analysis]) -
         vector={word: value / norm for word, value in vector.items()},
         title=title_weights,
         title_weight=sum(title_weights.values()),
-        names=frozenset(_names(title, stop) | _names(text, stop)),
+        names=frozenset(_names(counts, stop)),
         dates=frozenset(_dates(title_lemmas)),
     )
 
@@ -185,6 +185,7 @@ __all__ = [
     "THRESHOLD",
     "Profile",
     "profile",
+    "profile_from_lemmas",
     "profile_of",
     "same_story",
     "similarity",

@@ -74,11 +74,6 @@ def lemmas(text: str) -> list[str]:
     return list(map(lemma, _WORD.findall(text.lower())))
 
 
-def analyses(text: str) -> list[Analysis]:
-    """`analyze` of each word of `text`, in order: `lemmas` with parts of speech and names."""
-    return list(map(analyze, _WORD.findall(text.lower())))
-
-
 def content_lemmas(text: str) -> list[str]:
     """Lemmas of `text` without stop words."""
     stop = stop_words()

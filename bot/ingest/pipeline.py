@@ -99,22 +99,21 @@ def prepare(doc: Document) -> Draft:
     """Clean `doc` and compute its title, lemmas, hash and fingerprint. Raises Rejected for a
     document that holds no article."""
     from summarizer import clean
-    from summarizer.stories import profile_from_analyses
-    from summarizer.text import analyses, lemmas
+    from summarizer.stories import profile_from_lemmas
+    from summarizer.text import lemmas
 
     given_title = plain_text(doc.title) if doc.title else ""
     page = without_controls(doc.text)
     if given_title and plain_text(page.lstrip().partition("\n")[0]) != given_title:
         page = f"{given_title}\n\n{page}"  # so that clean() sees the title as a title
     article = clean(page)
-    body_words = analyses(article.body[:MAX_ANALYZED_CHARS])
-    body_lemmas = [word.lemma for word in body_words]
+    body_lemmas = lemmas(article.body[:MAX_ANALYZED_CHARS])
     if len(body_lemmas) < MIN_WORDS:
         raise Rejected(f"no article text ({len(body_lemmas)} words)")
     title = (given_title or plain_text(article.title) or article.lead)[:MAX_TITLE_CHARS]
-    title_words = analyses(title)
-    title_lemmas = [word.lemma for word in title_words]
+    title_lemmas = lemmas(title)
     standfirst = "" if article.lead in article.body else article.lead
+    text_lemmas = lemmas(standfirst) + body_lemmas
     fingerprint = dedup.fingerprint(body_lemmas)
     link = web_link(doc.url)
     url = dedup.canonical_url(link) if link else None
@@ -128,7 +127,7 @@ def prepare(doc: Document) -> Draft:
         bands=dedup.bands(fingerprint),
         published_at=doc.published,
         title_lemmas=articles.join_lemmas(title_lemmas),
-        text_lemmas=articles.join_lemmas(lemmas(standfirst) + body_lemmas),
+        text_lemmas=articles.join_lemmas(text_lemmas),
         source=SourceRef(
             url=url,
             name=plain_text(doc.source_name) if doc.source_name else None,
@@ -138,7 +137,8 @@ def prepare(doc: Document) -> Draft:
             source_id=doc.source_id,
         ),
     )
-    profile = profile_from_analyses(title_words, body_words)
+    # As from the stored lemmas (bot/storage/stories.py): the same profile either way.
+    profile = profile_from_lemmas(title_lemmas, text_lemmas)
     return Draft(article, new, title_lemmas, body_lemmas, profile)
 
 

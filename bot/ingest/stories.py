@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage import stories as stored
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
-from summarizer.stories import THRESHOLD, Profile, profile, similarity
+from summarizer.stories import THRESHOLD, Profile, profile_from_lemmas, similarity
 
 WINDOW_HOURS = 48
-CANDIDATES = 4  # stories compared per article: those sharing the most keys with it ...
+CANDIDATES = 3  # stories compared per article: those sharing the most keys with it ...
 MIN_SHARED_KEYS = 2  # ... and at least this many (every same-event dev pair above the
 # threshold shares two or more)
 CACHED_PROFILES = 2_000  # representatives' profiles kept between batches (~15 KB each)
@@ -85,26 +85,32 @@ class StoryIndex:
     """The stories a batch of new articles may join, and those the batch starts: story refs
     are story ids, or -(n + 1) for the story started by the batch's n-th new article."""
 
-    by_key: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # (hour, ref)
-    loaded: set[int] = field(default_factory=set)  # stories whose profile was looked for
+    # The n-th new article -> the archive's stories sharing keys with it -> how many.
+    found: dict[int, dict[int, int]] = field(default_factory=dict)
+    # The batch's own stories: key -> (hour, story ref) of each article filed under it.
+    by_key: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     profiles: dict[int, Profile] = field(default_factory=dict)
 
     @classmethod
     async def load(
         cls, conn: AsyncConnection, members: Sequence[Member], cache: ProfileCache
     ) -> StoryIndex:
-        """The index entries of the archive the batch's keys find in its time window, and the
-        profiles of the candidate stories (from `cache` when it has them)."""
+        """The archive's stories that share keys with each new article within its time
+        window, and the profiles of those it will compare (from `cache` when it has them)."""
         index = cls()
-        if not members:
-            return index
-        since = min(item.hour for item in members) - WINDOW_HOURS
-        until = max(item.hour for item in members) + WINDOW_HOURS
-        keys = [key for item in members for key in item.keys]
-        for key, hour, story_id in await stored.keyed(conn, keys, since, until):
-            index.by_key.setdefault(key, []).append((hour, story_id))
-        wanted = {ref for item in members for ref in index._candidates(item)}
-        await index._load_profiles(conn, wanted, cache)
+        wanted = [
+            (position, key, item.hour - WINDOW_HOURS, item.hour + WINDOW_HOURS)
+            for position, item in enumerate(members)
+            for key in item.keys
+        ]
+        for position, story_id, shared in await stored.shared_keys(conn, wanted, MIN_SHARED_KEYS):
+            index.found.setdefault(position, {})[story_id] = shared
+        candidates = {
+            ref
+            for position, item in enumerate(members)
+            for ref in index._candidates(position, item)
+        }
+        await index._load_profiles(conn, candidates, cache)
         return index
 
     async def _load_profiles(
@@ -117,13 +123,12 @@ class StoryIndex:
                 missing.append(story_id)
             else:
                 self.profiles[story_id] = found
-        for story_id, (title, body) in (await stored.representatives(conn, missing)).items():
-            self.profiles[story_id] = profile(title, body)
+        for story_id, (title, text) in (await stored.representatives(conn, missing)).items():
+            self.profiles[story_id] = profile_from_lemmas(title.split(), text.split())
             cache.put(story_id, self.profiles[story_id])
-        self.loaded |= story_ids
 
-    def _candidates(self, item: Member) -> list[int]:
-        shared: Counter[int] = Counter()
+    def _candidates(self, position: int, item: Member) -> list[int]:
+        shared: Counter[int] = Counter(self.found.get(position, {}))
         for key in item.keys:
             shared.update(
                 {
@@ -134,10 +139,10 @@ class StoryIndex:
             )
         return [ref for ref, count in shared.most_common(CANDIDATES) if count >= MIN_SHARED_KEYS]
 
-    def choose(self, item: Member) -> int | None:
-        """The story `item` tells, or None for a new one."""
+    def choose(self, position: int, item: Member) -> int | None:
+        """The story the `position`-th new article tells, or None for a new one."""
         best, best_score = None, THRESHOLD
-        for ref in self._candidates(item):
+        for ref in self._candidates(position, item):
             representative = self.profiles.get(ref)
             if representative is None:
                 continue
@@ -146,20 +151,16 @@ class StoryIndex:
                 best, best_score = ref, score
         return best
 
-    def add(self, ref: int, item: Member, *, first: bool) -> None:
-        for key in item.keys:
-            self.by_key.setdefault(key, []).append((item.hour, ref))
-        if first:
-            self.profiles[ref] = item.profile
-
     def assign(self, members: Sequence[Member]) -> list[int]:
         """The story ref of each new article in turn (later ones may join earlier ones)."""
         refs = []
         for position, item in enumerate(members):
-            ref = self.choose(item)
+            ref = self.choose(position, item)
             if ref is None:
                 ref = -(position + 1)
-            self.add(ref, item, first=ref == -(position + 1))
+                self.profiles[ref] = item.profile
+            for key in item.keys:
+                self.by_key.setdefault(key, []).append((item.hour, ref))
             refs.append(ref)
         return refs
 
@@ -203,7 +204,13 @@ async def assign_unassigned(db: Database, *, progress: bool = False) -> int:
                 chunk = await stored.unassigned(conn, limit=UPGRADE_CHUNK)
                 if not chunk:
                     break
-                members = [member(profile(row.title, row.body), row.at) for row in chunk]
+                members = [
+                    member(
+                        profile_from_lemmas(row.title_lemmas.split(), row.text_lemmas.split()),
+                        row.at,
+                    )
+                    for row in chunk
+                ]
                 index = await StoryIndex.load(conn, members, cache)
                 records = joined([row.id for row in chunk], members, index.assign(members))
                 await stored.record(conn, records)

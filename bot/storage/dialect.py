@@ -120,3 +120,31 @@ def hour_of(conn: AsyncConnection, column: ColumnElement) -> ColumnElement[str]:
     if conn.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM-DD HH24")
     return func.strftime("%Y-%m-%d %H", column)
+
+
+def shared_keys(conn: AsyncConnection, wanted: Sequence[tuple[int, str, int, int]]) -> TextClause:
+    """For each (n, key, first hour, last hour) of `wanted`: the stories indexed under that
+    key within those hours, counted per n and story; rows (n, story_id, shared), only those
+    sharing at least :min_shared keys. One statement for a whole batch."""
+    join = (
+        " JOIN story_keys AS k ON k.key = w.key AND k.hour BETWEEN w.lo AND w.hi"
+        " GROUP BY w.n, k.story_id HAVING count(DISTINCT k.key) >= :min_shared"
+    )
+    if conn.dialect.name == "postgresql":
+        columns = list(zip(*wanted, strict=True)) if wanted else [(), (), (), ()]
+        sql = (
+            "SELECT w.n, k.story_id, count(DISTINCT k.key) AS shared FROM unnest("
+            "CAST(:ns AS integer[]), CAST(:keys AS varchar[]), CAST(:los AS integer[]),"
+            " CAST(:his AS integer[])) AS w(n, key, lo, hi)" + join
+        )
+        names = ("ns", "keys", "los", "his")
+        return text(sql).bindparams(
+            *(bindparam(name, list(values)) for name, values in zip(names, columns, strict=True))
+        )
+    sql = (
+        "SELECT w.n, k.story_id, count(DISTINCT k.key) AS shared FROM (SELECT"
+        " json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS key,"
+        " json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi"
+        " FROM json_each(:wanted)) AS w" + join
+    )
+    return text(sql).bindparams(wanted=json.dumps(list(wanted)))

@@ -17,46 +17,37 @@ from bot.storage.articles import ArticleView, SourceLink, get_many, latest
 from bot.storage.bulk import execute_rows, insert_rows
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
 
-REPRESENTATIVE_CHARS = 20_000  # of the body: all that summarizer.stories reads
-
 
 def hour(moment: datetime) -> int:
     """Hours since 1970 UTC: the time of an index entry."""
     return int(moment.timestamp()) // 3600
 
 
-async def keyed(
-    conn: AsyncConnection, keys: Sequence[str], since: int, until: int
-) -> list[tuple[str, int, int]]:
-    """(key, hour, story) of every index entry with one of `keys` from hour `since` to
-    `until`: one indexed range scan per key."""
-    if not keys:
+async def shared_keys(
+    conn: AsyncConnection, wanted: Sequence[tuple[int, str, int, int]], min_shared: int
+) -> list[tuple[int, int, int]]:
+    """(n, story, shared keys) for every story indexed under at least `min_shared` of the
+    keys `wanted` gives for n, each key with its first and last hour: (n, key, first, last).
+    One statement for a batch, which returns the candidates only."""
+    if not wanted:
         return []
-    rows = await conn.execute(
-        select(story_keys.c.key, story_keys.c.hour, story_keys.c.story_id).where(
-            dialect.one_of(conn, story_keys.c.key, sorted(set(keys))),
-            story_keys.c.hour.between(since, until),
-        )
-    )
-    return rows.all()
+    rows = await conn.execute(dialect.shared_keys(conn, wanted), {"min_shared": min_shared})
+    return [tuple(row) for row in rows]
 
 
 async def representatives(
     conn: AsyncConnection, story_ids: Sequence[int]
 ) -> dict[int, tuple[str, str]]:
-    """Title and body start of each story's representative article, by story id."""
+    """The stored lemmas of the title and text of each story's representative article
+    (`articles.title_lemmas`, `text_lemmas`), by story id."""
     if not story_ids:
         return {}
     rows = await conn.execute(
-        select(
-            stories.c.id,
-            articles.c.title,
-            func.substr(articles.c.body, 1, REPRESENTATIVE_CHARS),
-        )
+        select(stories.c.id, articles.c.title_lemmas, articles.c.text_lemmas)
         .join(articles, articles.c.id == stories.c.representative_id)
         .where(dialect.one_of(conn, stories.c.id, sorted(set(story_ids))))
     )
-    return {story_id: (title, body) for story_id, title, body in rows}
+    return {story_id: (title, text) for story_id, title, text in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +124,8 @@ class Unassigned:
     """An article stored before stories existed, as assignment needs it."""
 
     id: int
-    title: str
-    body: str
+    title_lemmas: str
+    text_lemmas: str
     at: datetime
 
 
@@ -143,8 +134,8 @@ async def unassigned(conn: AsyncConnection, *, limit: int) -> list[Unassigned]:
     rows = await conn.execute(
         select(
             articles.c.id,
-            articles.c.title,
-            func.substr(articles.c.body, 1, REPRESENTATIVE_CHARS),
+            articles.c.title_lemmas,
+            articles.c.text_lemmas,
             articles.c.published_at,
             articles.c.ingested_at,
         )

@@ -1,0 +1,207 @@
+"""Story benchmark (`make bench`): `same_story` on a pair of articles, and what assigning
+stories costs ingest when the archive holds 100,000 articles.
+
+    python bench/stories.py [--archive 100000] [--ingest 2000]
+
+Pairs: the labeled dev pairs (../shared/eval/stories_pairs_dev.tsv) when present, else every
+pair of seeds/; the baseline is lemmatizing both texts, which any lemma-based method pays.
+Assignment: the archive is written in bulk as bench/archive.py writes it, each article its own
+story with its index keys; then articles published within its last day (generated the same
+way, so their titles and names meet the archive's) are ingested batch by batch as `svodka
+ingest` does, after the same warm-up as bench/archive.py, and the story steps are timed apart
+from the rest: the profile of each new
+article, the index lookup, the comparisons and the writes of stories and keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import archive  # noqa: E402  (bench/ is on sys.path)
+from report import print_targets  # noqa: E402
+
+DEV_PAIRS = ROOT.parent / "shared" / "eval" / "stories_pairs_dev.tsv"
+TARGET_PAIR_MS = 1.0
+TARGET_ASSIGN_MS = 0.5
+BATCH = 256  # as `svodka ingest`
+WARM_UP = 300
+
+
+def pairs() -> tuple[list[tuple[str, str]], str]:
+    if DEV_PAIRS.exists():
+        csv.field_size_limit(2**31 - 1)
+        with DEV_PAIRS.open(encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file, delimiter="\t"))
+        texts = [
+            (
+                f"{row['first_title']}\n{row['first_text']}",
+                f"{row['second_title']}\n{row['second_text']}",
+            )
+            for row in rows
+        ]
+        return texts, DEV_PAIRS.name
+    seeds = [path.read_text("utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))]
+    return [(a, b) for i, a in enumerate(seeds) for b in seeds[i + 1 :]], "seeds/"
+
+
+def bench_pairs() -> tuple[float, float, int, str]:
+    """Mean ms per pair of same_story and of lemmatizing both texts, after a warm-up pass."""
+    from summarizer.stories import same_story
+    from summarizer.text import lemmas
+
+    found, source = pairs()
+    for first, second in found:
+        same_story(first, second)
+    timings = {}
+    for name, run in (
+        ("lemmas", lambda a, b: (lemmas(a), lemmas(b))),
+        ("same_story", same_story),
+    ):
+        started = time.perf_counter()
+        for _ in range(5):
+            for first, second in found:
+                run(first, second)
+        timings[name] = (time.perf_counter() - started) * 1000 / (5 * len(found))
+    return timings["same_story"], timings["lemmas"], len(found), source
+
+
+def fill_stories(path: Path) -> datetime:
+    """Each article of a bulk-written archive its own story, with its index keys (from its
+    title); the newest publication time."""
+    from bot.storage.stories import hour
+    from summarizer.stories import profile
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    rows = conn.execute("SELECT id, title, published_at FROM articles").fetchall()
+    keys_of: dict[str, list[str]] = {}
+    stories, keys = [], []
+    for article_id, title, published in rows:
+        if title not in keys_of:
+            keys_of[title] = profile(title, "").keys()
+        moment = datetime.fromisoformat(published).replace(tzinfo=UTC)
+        stories.append((article_id, article_id, published, published, 1))
+        keys += [(key, hour(moment), article_id) for key in keys_of[title]]
+    conn.execute("BEGIN")
+    conn.execute("UPDATE articles SET story_id = id")
+    conn.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?)", stories)
+    conn.executemany("INSERT INTO story_keys (key, hour, story_id) VALUES (?, ?, ?)", keys)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    newest = conn.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    conn.close()
+    return datetime.fromisoformat(newest).replace(tzinfo=UTC)
+
+
+async def bench_assignment(path: Path, pages: list[str], newest: datetime) -> dict[str, float]:
+    """Ingest `pages` (published in the archive's last day) batch by batch; seconds spent in
+    each story step and in all of ingest."""
+    from bot.ingest import pipeline
+    from bot.ingest import stories as assignment
+    from bot.ingest.document import Document
+    from bot.storage import Database, articles
+    from bot.storage import stories as stored
+    from summarizer.stories import profile_from_lemmas
+
+    rng = random.Random(5)
+    docs = [
+        Document(
+            page,
+            url=f"https://outlet{n % 7}.example/{n}",
+            published=newest - timedelta(minutes=rng.randrange(24 * 60)),
+            source_name=f"Outlet {n % 7}",
+        )
+        for n, page in enumerate(pages)
+    ]
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    cache = assignment.profile_cache(db)
+    await pipeline.ingest_documents(db, docs[:WARM_UP])  # warm caches, as bench/archive.py
+    docs = docs[WARM_UP:]
+    spent = dict.fromkeys(("profile", "lookup", "assign", "record", "ingest"), 0.0)
+    added = 0
+    for start in range(0, len(docs), BATCH):
+        began = time.perf_counter()
+        drafts = [pipeline.prepare(doc) for doc in docs[start : start + BATCH]]
+        async with db.read() as conn:
+            known = await articles.lookup(conn, [draft.new for draft in drafts])
+        plan = pipeline.Plan.make(drafts, known)
+        async with db.transaction() as conn:
+            await articles.ensure_topics(conn, {slug for new in plan.fresh for slug in new.topics})
+        ingest_before_stories = time.perf_counter() - began
+        # The profile was computed in prepare(): timed here again on its own.
+        words = [(draft.title_lemmas, draft.body_lemmas) for draft in drafts]
+        clock = time.perf_counter()
+        for title, body in words:
+            profile_from_lemmas(title, body)
+        spent["profile"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        async with db.read() as conn:
+            index = await assignment.StoryIndex.load(conn, plan.members, cache)
+        spent["lookup"] += time.perf_counter() - clock
+        async with db.transaction() as conn:
+            clock = time.perf_counter()
+            refs = index.assign(plan.members)
+            spent["assign"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            ids = await articles.insert_many(conn, plan.fresh)
+            inserted = time.perf_counter() - clock
+            clock = time.perf_counter()
+            records = assignment.joined(ids, plan.members, refs)
+            await stored.record(conn, records)
+            spent["record"] += time.perf_counter() - clock
+            await articles.add_sources(
+                conn, [(ref if ref > 0 else ids[-ref - 1], source) for ref, source in plan.merges]
+            )
+        assignment.remember(cache, records, plan.members)
+        spent["ingest"] += ingest_before_stories + inserted
+        added += len(plan.fresh)
+    await db.close()
+    return {name: seconds * 1000 / added for name, seconds in spent.items()} | {"added": added}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", type=int, default=100_000, help="articles in the archive")
+    parser.add_argument("--ingest", type=int, default=2000, help="articles ingested into it")
+    args = parser.parse_args()
+    pair_ms, lemma_ms, pair_count, source = bench_pairs()
+    rng = random.Random(20240501)
+    pool, _ = archive.sentence_pool()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "archive.db"
+        print(f"writing an archive of {args.archive} articles with stories...", file=sys.stderr)
+        archive.build_archive(path, pool, args.archive, rng)
+        newest = fill_stories(path)
+        pages = archive.generate(pool, args.ingest + WARM_UP, rng)
+        timed = asyncio.run(bench_assignment(path, pages, newest))
+    assign_ms = timed["profile"] + timed["lookup"] + timed["assign"] + timed["record"]
+    size = f"{args.archive // 1000}k"
+    rows = [
+        (f"lemmas of both texts ({pair_count} pairs, {source})", lemma_ms, "ms/pair", "", None),
+        ("same_story", pair_ms, "ms/pair", "<= 1", pair_ms <= TARGET_PAIR_MS),
+        (f"ingest without the story steps, {size}", timed["ingest"], "ms/article", "", None),
+        ("  story: profile of the new article", timed["profile"], "ms/article", "", None),
+        ("  story: index lookup", timed["lookup"], "ms/article", "", None),
+        ("  story: comparisons", timed["assign"], "ms/article", "", None),
+        ("  story: writes (stories, keys)", timed["record"], "ms/article", "", None),
+        (f"story assignment, {size} archive", assign_ms, "ms/article", "<= 0.5",
+         assign_ms <= TARGET_ASSIGN_MS),
+    ]  # fmt: skip
+    print(f"  {timed['added']:.0f} new articles stored", file=sys.stderr)
+    print_targets(rows)
+
+
+if __name__ == "__main__":
+    main()
