@@ -3,17 +3,23 @@
 Each limit is a spacing between messages (no bursts), so no window of any length holds more
 than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
 per 1/chat_rate seconds, a group or channel one per 60/group_rate seconds. A message waits for
-all three at once, so a chat that is not ready never holds up the others.
+all three at once, so a chat that is not ready never holds up the others. On top of the
+spacing, the bot's last `rate` messages must span more than a second (and a little, for the
+network between here and Telegram), so no second ever holds more than `rate` of them, as
+Telegram counts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
+WINDOW = 1.01  # seconds that `rate` consecutive messages must span, network jitter included
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,7 @@ class Limiter:
         self._group_interval = 60 / limits.group_rate
         self._now = monotonic
         self._next_slot = 0.0  # the earliest time of the next global slot
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(limits.rate)))
         self._paused_until = 0.0  # Telegram asked the whole bot to wait
         self._chat_ready: dict[int, float] = {}  # chat id -> its next free time
         self._turn = asyncio.Lock()
@@ -47,15 +54,24 @@ class Limiter:
             # Global slots go to one waiter at a time, in arrival order: the others sleep on
             # the lock instead of all waking at every slot to find it taken.
             async with self._turn:
-                await self._sleep_until(max(self._next_slot, self._paused_until))
+                await self._sleep_until(
+                    max(self._next_slot, self._paused_until, self._window_free())
+                )
                 now = self._now()
                 if max(self._chat_ready.get(chat_id, 0.0), self._paused_until) > now:
                     continue  # paused while this waiter waited for its turn
                 self._next_slot = _next(self._next_slot, now, self._interval)
+                self._recent.append(now)
                 # A chat's spacing counts from the message actually sent: Telegram's per-chat
                 # limit allows no catching up after a late one.
                 self._chat_ready[chat_id] = now + self._spacing(chat_kind)
                 return
+
+    def _window_free(self) -> float:
+        """When one more message keeps every window of a second within the rate."""
+        if len(self._recent) < self._recent.maxlen:
+            return 0.0
+        return self._recent[0] + WINDOW
 
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self._now()

@@ -1,7 +1,8 @@
 """The delivery worker: the push scanner, the digest scheduler and the sender, until `stop`.
 
 The sender claims due outbox rows in batches, queues them per chat (a chat's rows go in order,
-one at a time) and lets `delivery_concurrency` workers send them through the limiter.
+one at a time) and lets `delivery_concurrency` workers send them through the limiter. Of
+several workers on one database only one sends at a time (bot/delivery/election.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from itertools import groupby
 from operator import attrgetter
 
@@ -17,6 +18,7 @@ from aiogram import Bot
 
 from bot import metrics
 from bot.delivery.digests import enqueue_due_digests
+from bot.delivery.election import SenderLock
 from bot.delivery.heartbeat import Heartbeat
 from bot.delivery.limiter import Limiter, Limits
 from bot.delivery.messages import Composer
@@ -82,7 +84,55 @@ async def _deliver(
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(_every(settings.push_scan_interval, stop, scan_pushes))
         tasks.create_task(_every(settings.digest_check_interval, stop, enqueue_digests))
-        tasks.create_task(SendLoop(outbox, sender, limiter, settings).run(stop))
+        tasks.create_task(
+            _send_while_elected(
+                SenderLock(db, worker, poll=settings.delivery_poll),
+                lambda: SendLoop(outbox, sender, limiter, settings),
+                takeover_pause(settings),
+                stop,
+            )
+        )
+
+
+def takeover_pause(settings) -> float:
+    """The longest spacing Telegram's limits ask for: a new sender waits this long before its
+    first message, so none goes out too close to what a previous sender sent last."""
+    return max(
+        1 / settings.delivery_rate,
+        1 / settings.delivery_chat_rate,
+        60 / settings.delivery_group_rate,
+    )
+
+
+async def _send_while_elected(
+    lock: SenderLock, send_loop: Callable[[], SendLoop], pause: float, stop: asyncio.Event
+) -> None:
+    """Send while this worker is the sender; stand by while another one is."""
+    while not stop.is_set():
+        async with lock.held(stop) as lost:
+            if lost is None:
+                return
+            await _wait(stop, pause)
+            async with _either(stop, lost) as sending_ends:
+                await send_loop().run(sending_ends)
+
+
+@contextlib.asynccontextmanager
+async def _either(*events: asyncio.Event) -> AsyncIterator[asyncio.Event]:
+    """An event set as soon as any of `events` is."""
+    any_set = asyncio.Event()
+
+    async def relay(event: asyncio.Event) -> None:
+        await event.wait()
+        any_set.set()
+
+    relays = [asyncio.create_task(relay(event)) for event in events]
+    try:
+        yield any_set
+    finally:
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
 
 
 async def _every(interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]]) -> None:

@@ -239,6 +239,16 @@ async def release(
     )
 
 
+async def release_others(conn: AsyncConnection, worker: str) -> int:
+    """Free the rows claimed by any worker but `worker` (a new sender takes over)."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.claimed_by.is_not(None), deliveries.c.claimed_by != worker)
+        .values(claimed_by=None)
+    )
+    return result.rowcount
+
+
 async def move_pending(conn: AsyncConnection, old_chat_id: int, new_chat_id: int) -> None:
     """Pending rows of a chat to another existing chat, except items it already has."""
     taken = select(deliveries.c.item).where(deliveries.c.chat_id == new_chat_id)

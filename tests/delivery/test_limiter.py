@@ -55,6 +55,24 @@ async def test_the_whole_bot_never_goes_over_its_rate():
     )
 
 
+async def test_no_second_holds_more_than_the_rate_even_with_a_late_loop():
+    """Slots taken a little late count from when they were due (no rate lost to wake-up
+    latency), but never so that a second holds more than `rate` messages."""
+    now = [0.0]
+    limiter = Limiter(Limits(rate=10, chat_rate=1000, group_rate=60000), monotonic=lambda: now[0])
+    granted = []
+
+    async def sleep(delay: float) -> None:
+        now[0] += delay + 0.04  # every wake-up 40 ms late: under half an interval
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asyncio, "sleep", sleep)
+        for chat in range(60):
+            await limiter.acquire(chat, "private")
+            granted.append(now[0])
+    assert max(sum(1 for t in granted if start <= t < start + 1) for start in granted) <= 10
+
+
 async def test_a_chat_pause_holds_that_chat_only():
     limiter = Limiter(Limits(rate=1000, chat_rate=1000, group_rate=60000))
     limiter.pause_chat(1, 0.2)
