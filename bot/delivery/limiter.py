@@ -4,7 +4,7 @@ Each limit is a spacing between messages (no bursts), so no window of any length
 than the limit: the whole bot gets one slot per 1/rate seconds, a private chat one
 per 1/chat_rate seconds, a group or channel one per 60/group_rate seconds. A message waits for
 all three at once, so a chat that is not ready never holds up the others. On top of the
-spacing, the bot's last `rate` messages must span more than a second (and a little, for the
+spacing, the bot's last `rate` messages must span more than a second (plus 50 ms, for the
 network between here and Telegram), so no second ever holds more than `rate` of them, as
 Telegram counts.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
-WINDOW = 1.01  # seconds that `rate` consecutive messages must span, network jitter included
+WINDOW = 1.05  # seconds that `rate` consecutive messages must span: 50 ms for network jitter
 
 
 @dataclass(frozen=True, slots=True)
