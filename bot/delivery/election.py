@@ -33,7 +33,7 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-SENDER_LOCK = 0x53656E64  # advisory lock key: "Send" in ASCII
+SENDER_LOCK = 0x53656E64  # advisory lock key: "Send" in ASCII, with the schema's hash
 WATCH_INTERVAL = 1.0  # seconds between checks that the lock's session is still there
 
 
@@ -88,7 +88,8 @@ class SenderLock:
             conn = await self.db.engine.connect()
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         locked = await self._conn.scalar(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": SENDER_LOCK}
+            text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+            {"key": SENDER_LOCK},
         )
         return bool(locked)
 
@@ -107,6 +108,9 @@ class SenderLock:
             return
         conn, self._conn = self._conn, None
         with contextlib.suppress(Exception):  # a broken session has released the lock already
-            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SENDER_LOCK})
+            await conn.execute(
+                text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                {"key": SENDER_LOCK},
+            )
         with contextlib.suppress(Exception):
             await conn.close()

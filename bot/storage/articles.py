@@ -38,7 +38,8 @@ limits (1 MB, positions up to 16383) for a 5 MB page."""
 NEWEST = 2**31 - 1  # the greatest article id (INTEGER), for "before nothing"
 
 # PostgreSQL advisory lock: held shared by every transaction that stores articles, taken
-# exclusively for an instant by settled_until(). The key is "Svod" in ASCII.
+# exclusively for an instant by settled_until(). The key is "Svod" in ASCII, with the hash of
+# the schema, so that deployments (or test runs) sharing one database keep out of each other.
 INGEST_LOCK = 0x53766F64
 
 
@@ -260,7 +261,10 @@ async def _ingest_time(conn: AsyncConnection) -> datetime:
     if conn.dialect.name != "postgresql":
         return utcnow()
     return await conn.scalar(
-        text("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared(:key)"),
+        text(
+            "SELECT clock_timestamp()"
+            " FROM pg_advisory_xact_lock_shared(:key, hashtext(current_schema()))"
+        ),
         {"key": INGEST_LOCK},
     )
 
@@ -279,7 +283,10 @@ async def settled_until(db: Database, now: datetime) -> datetime:
             return min(now, utcnow())
     async with db.transaction() as conn:
         settled = await conn.scalar(
-            text("SELECT clock_timestamp() FROM pg_advisory_xact_lock(:key)"),
+            text(
+                "SELECT clock_timestamp()"
+                " FROM pg_advisory_xact_lock(:key, hashtext(current_schema()))"
+            ),
             {"key": INGEST_LOCK},
         )
     return min(now, settled)
