@@ -67,6 +67,7 @@ async def measure(database: Path, rounds: int) -> dict[str, float]:
             "BOT_TOKEN": TOKEN,
             "SVODKA_TELEGRAM_API": api.base_url,
             "SVODKA_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "SVODKA_LISTEN": "127.0.0.1:0",  # /healthz and /metrics on a free port, never 8080
         }
         bot = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=database.parent,

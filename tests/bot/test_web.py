@@ -70,25 +70,26 @@ async def test_a_late_loop_makes_it_unready_and_a_stopped_one_not_alive(migrated
         assert (await get(f"{url}/readyz"))[1]["failed"] == {"loops": "feeds stopped"}
 
 
-async def test_unmigrated_database_is_not_ready(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+async def readyz_of(url: str) -> tuple[int, dict]:
+    """What /readyz answers for a database at `url`, with no loops."""
+    db = Database(url)
     try:
-        async with serving(build_app(db, loops=Loops()), ANY_PORT) as url:
-            status, body = await get(f"{url}/readyz")
+        async with serving(build_app(db, loops=Loops()), ANY_PORT) as served:
+            return await get(f"{served}/readyz")
     finally:
         await db.close()
+
+
+async def test_unmigrated_database_is_not_ready(tmp_path):
+    status, body = await readyz_of(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     assert status == 503
     assert list(body["failed"]) == ["migrations"]
     assert body["failed"]["migrations"].startswith("schema at None, code expects ")
 
 
 async def test_unreachable_database_is_not_ready():
-    db = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens on port 1
-    try:
-        async with serving(build_app(db, loops=Loops()), ANY_PORT) as url:
-            status, body = await get(f"{url}/readyz")
-    finally:
-        await db.close()
+    # Nothing listens on port 1.
+    status, body = await readyz_of("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     assert status == 503
     assert list(body["failed"]) == ["database"]
 
