@@ -34,7 +34,7 @@ from bot.middlewares import (
     DatabaseMiddleware,
     DedupMiddleware,
     ThrottleMiddleware,
-    UpdateMetrics,
+    UpdatesInFlight,
 )
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
@@ -85,7 +85,8 @@ def build_dispatcher(
     )
     dp["throttle"] = throttle
     dp.update.outer_middleware(throttle)
-    dp.update.outer_middleware(UpdateMetrics())  # after pacing: times the handling alone
+    dp["updates_in_flight"] = UpdatesInFlight()
+    dp.update.outer_middleware(dp["updates_in_flight"])  # after pacing: the handling alone
     chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
     for observer in (dp.message, dp.callback_query):
         observer.middleware(chat_admin)  # before the transaction: a refusal opens none
@@ -208,14 +209,23 @@ def _report_failure(task: asyncio.Task) -> None:
 
 
 async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
-    """Ask the services to finish their current step (sends in flight get
-    SVODKA_SHUTDOWN_GRACE seconds, then their claims are handed back), then cancel any that
-    do not."""
+    """Polling has stopped. Let the updates being handled finish, and ask the services to
+    finish their current step (sends in flight get SVODKA_SHUTDOWN_GRACE seconds, then their
+    claims are handed back); then cancel any service that does not. The bot's session closes
+    after this, so nothing is cut off that had the grace to finish."""
     dispatcher["stop_services"].set()
     tasks: list[asyncio.Task] = dispatcher["service_tasks"]
+    in_flight: UpdatesInFlight = dispatcher["updates_in_flight"]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.shutdown_grace
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(in_flight.idle(), settings.shutdown_grace)
+    if in_flight.count:
+        logger.warning("stopping with %d updates still being handled", in_flight.count)
     if not tasks:
         return
-    _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_grace + SERVICE_STOP_MARGIN)
+    left = max(0.0, deadline - loop.time()) + SERVICE_STOP_MARGIN
+    _, pending = await asyncio.wait(tasks, timeout=left)
     for task in pending:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

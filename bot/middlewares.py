@@ -164,16 +164,31 @@ class CountAnswers(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-class UpdateMetrics(BaseMiddleware):
-    """Counts and times each handled update by its type, for /metrics."""
+class UpdatesInFlight(BaseMiddleware):
+    """Counts and times each handled update by its type, for /metrics, and knows how many are
+    being handled, so a graceful stop lets them finish."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         started = time.perf_counter()
+        self.count += 1
+        self._idle.clear()
         try:
             return await handler(event, data)
         finally:
             metrics.update_handled(event.event_type, time.perf_counter() - started)
+            self.count -= 1
+            if not self.count:
+                self._idle.set()
+
+    async def idle(self) -> None:
+        """Return once no update is being handled."""
+        await self._idle.wait()
 
 
 class DatabaseMiddleware(BaseMiddleware):

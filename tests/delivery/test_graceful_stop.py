@@ -65,6 +65,8 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
             for chat in range(1, CHATS + 1)]  # fmt: skip
     await Outbox(sqlite_world.db, utcnow).enqueue(rows)
     # Telegram takes `answer_after` seconds to confirm each message (it is delivered at once).
+    # A user's answer takes longer than the pushes: the stop waits for it too, within the grace.
+    bot_api.fail(Fault.slow(answer_after * 2), chat_id=DEFAULT_USER["id"])
     bot_api.fail(Fault.slow(answer_after), times=None)
     # The README's systemd unit as it is (`svodka run` is `python -m bot run`), on a free port.
     command, unit_env, stop_timeout = systemd_unit()
@@ -88,6 +90,8 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
     )  # fmt: skip
     try:
         await bot_api.wait_for("sendMessage", count=CONCURRENCY, timeout=60)
+        bot_api.inject_message("/help")  # its answer is in flight at the stop too
+        await bot_api.wait_for(lambda call: call.chat_id == DEFAULT_USER["id"], timeout=30)
     finally:
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
@@ -99,10 +103,16 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
 
     assert process.returncode == 0, log[-3000:]
     assert stopped_in < stop_timeout  # before systemd would kill it
-    assert late in bot_api.pending_updates()
-    assert not bot_api.sent_messages(DEFAULT_USER["id"])
+    assert late in bot_api.pending_updates()  # taken no more
+    answers = bot_api.sent_messages(DEFAULT_USER["id"])
+    assert answers[0]["text"].startswith("Что я умею")
+    if finished:  # the answer in flight had the grace to finish: no update failed
+        assert len(answers) == 1
+        assert not re.search(r"update \d+ failed", log) and "still being handled" not in log
+    else:
+        assert "stopping with 1 updates still being handled" in log
     sent, pending, due = await outbox_state(sqlite_world.db)
-    reached = len(bot_api.sent_messages())
+    reached = sum(1 for sent_to in bot_api.sent_messages() if sent_to["chat"]["id"] <= CHATS)
     assert sent + pending == CHATS and pending > 0
     assert due <= utcnow()  # handed back: due now, not at the end of the 120 s lease
     assert "claimed deliveries handed back" in log
