@@ -64,6 +64,56 @@ def scope_query(scope: str, subs: list[chats.Subscription]) -> tuple[dict, str |
     return {"topics": topics, "keywords": keywords}, None
 
 
+@dataclass(frozen=True)
+class Wording:
+    """What a listing of stories says: its count error, its empty answers and its headers."""
+
+    count_range: str
+    empty: str
+    empty_for: str
+    header_all: str
+    header_subs: str
+    header_for: str
+
+
+LATEST_WORDING = Wording(
+    texts.LATEST_COUNT_RANGE,
+    texts.LATEST_EMPTY,
+    texts.LATEST_EMPTY_FOR,
+    texts.LATEST_HEADER_ALL,
+    texts.LATEST_HEADER_SUBS,
+    texts.LATEST_HEADER_FOR,
+)
+
+
+async def read_request(message: Message, args: str | None, wording: Wording) -> Request | None:
+    """The request of `args`; None, with the reason answered, when the count is out of range.
+    A count over MAX_COUNT is capped, and the user told."""
+    request = parse_request(args)
+    if request is None:
+        await message.answer(wording.count_range.format(MAX_COUNT))
+        return None
+    if request.capped:
+        await message.answer(texts.LATEST_CAPPED.format(MAX_COUNT))
+    return request
+
+
+async def answer_empty(message: Message, wording: Wording, about: str | None) -> None:
+    if about is not None:
+        await message.answer(**quoted(wording.empty_for, about))
+    else:
+        await message.answer(wording.empty)
+
+
+def header(wording: Wording, query: dict, about: str | None) -> Bold:
+    """The listing's header: what was asked for, the chat's subscriptions, or everything."""
+    if about is not None:
+        return Bold(wording.header_for.format(about))
+    if query["topics"] or query["keywords"]:
+        return Bold(wording.header_subs)
+    return Bold(wording.header_all)
+
+
 async def show_latest(
     message: Message,
     conn: AsyncConnection,
@@ -81,21 +131,13 @@ async def show_latest(
     if not views:
         if before_id is not None:
             await message.answer(texts.NOTHING_MORE)
-        elif about is not None:
-            await message.answer(**quoted(texts.LATEST_EMPTY_FOR, about))
         else:
-            await message.answer(texts.LATEST_EMPTY)
+            await answer_empty(message, LATEST_WORDING, about)
         return
-    if before_id is not None:
-        header = None  # a next page continues the first one
-    elif about is not None:
-        header = Bold(texts.LATEST_HEADER_FOR.format(about))
-    elif query["topics"] or query["keywords"]:
-        header = Bold(texts.LATEST_HEADER_SUBS)
-    else:
-        header = Bold(texts.LATEST_HEADER_ALL)
+    # A next page continues the first one: no header.
+    heading = None if before_id is not None else header(LATEST_WORDING, query, about)
     tz = render.zone(chat.timezone if chat else None, settings.timezone)
-    parts = render.render_articles(views, tz, header=header)
+    parts = render.render_articles(views, tz, header=heading)
     more = None
     if len(views) == count and told.before is not None:
         more = LatestMore(scope=scope, before=told.before, count=count)
@@ -106,13 +148,9 @@ async def show_latest(
 async def latest(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
-    request = parse_request(command.args)
-    if request is None:
-        await message.answer(texts.LATEST_COUNT_RANGE.format(MAX_COUNT))
-        return
-    if request.capped:
-        await message.answer(texts.LATEST_CAPPED.format(MAX_COUNT))
-    await show_latest(message, conn, settings, request.scope, request.count)
+    request = await read_request(message, command.args, LATEST_WORDING)
+    if request is not None:
+        await show_latest(message, conn, settings, request.scope, request.count)
 
 
 @router.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), Magic(F.message))

@@ -8,13 +8,12 @@ from datetime import timedelta
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.formatting import Bold
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import render, texts
 from bot.config import Settings
-from bot.handlers.common import answer_messages, quoted
-from bot.handlers.latest import MAX_COUNT, parse_request, scope_query
+from bot.handlers.common import answer_messages
+from bot.handlers.latest import Wording, answer_empty, header, read_request, scope_query
 from bot.storage import chats, stories
 from bot.storage.schema import utcnow
 
@@ -22,30 +21,29 @@ router = Router(name=__name__)
 WINDOW = timedelta(hours=24)
 
 
+TOP_WORDING = Wording(
+    texts.TOP_COUNT_RANGE,
+    texts.TOP_EMPTY,
+    texts.TOP_EMPTY_FOR,
+    texts.TOP_HEADER,
+    texts.TOP_HEADER_SUBS,
+    texts.TOP_HEADER_FOR,
+)
+
+
 @router.message(Command("top"))
 async def top(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
-    request = parse_request(command.args)
+    request = await read_request(message, command.args, TOP_WORDING)
     if request is None:
-        await message.answer(texts.TOP_COUNT_RANGE.format(MAX_COUNT))
         return
-    if request.capped:
-        await message.answer(texts.LATEST_CAPPED.format(MAX_COUNT))
     chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
     query, about = scope_query(request.scope, subs)
     views = await stories.top(conn, **query, since=utcnow() - WINDOW, limit=request.count)
     if not views:
-        if about is not None:
-            await message.answer(**quoted(texts.TOP_EMPTY_FOR, about))
-        else:
-            await message.answer(texts.TOP_EMPTY)
+        await answer_empty(message, TOP_WORDING, about)
         return
-    if about is not None:
-        header = Bold(texts.TOP_HEADER_FOR.format(about))
-    elif query["topics"] or query["keywords"]:
-        header = Bold(texts.TOP_HEADER_SUBS)
-    else:
-        header = Bold(texts.TOP_HEADER)
     tz = render.zone(chat.timezone if chat else None, settings.timezone)
-    await answer_messages(message, render.render_articles(views, tz, header=header))
+    parts = render.render_articles(views, tz, header=header(TOP_WORDING, query, about))
+    await answer_messages(message, parts)

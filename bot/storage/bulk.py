@@ -46,14 +46,7 @@ async def insert_rows(
         value if process is None else process(value)
         for process, value in zip(processors[len(keys) :], shared.values(), strict=True)
     )
-    converting = [(i, process) for i, process in enumerate(processors[: len(keys)]) if process]
-    gather = _getter(keys)
-    values = []
-    for row in rows:
-        gathered = gather(row)
-        if converting:
-            gathered = _converted(gathered, converting)
-        values.append(order(gathered + constants))
+    values = _driver_rows(rows, keys, processors[: len(keys)], order, constants)
     await conn.exec_driver_sql(sql, values)
 
 
@@ -64,16 +57,29 @@ async def execute_rows(
     same keys, in one driver executemany: as `insert_rows` does for inserts."""
     if not rows:
         return
-    sql, order, processors = _compiled_statement(statement, tuple(rows[0]), conn.dialect)
+    keys = tuple(rows[0])
+    sql, order, processors = _compiled_statement(statement, keys, conn.dialect)
+    await conn.exec_driver_sql(sql, _driver_rows(rows, keys, processors, order))
+
+
+def _driver_rows(
+    rows: Sequence[Mapping[str, Any]],
+    keys: tuple[str, ...],
+    processors: Sequence[Processor | None],
+    order: Callable[[tuple], tuple],
+    constants: tuple = (),
+) -> list[tuple]:
+    """Each row's values at `keys`, converted by their processors, then `constants`, in the
+    statement's order."""
     converting = [(i, process) for i, process in enumerate(processors) if process]
-    gather = _getter(tuple(rows[0]))
+    gather = _getter(keys)
     values = []
     for row in rows:
         gathered = gather(row)
         if converting:
             gathered = _converted(gathered, converting)
-        values.append(order(gathered))
-    await conn.exec_driver_sql(sql, values)
+        values.append(order(gathered + constants))
+    return values
 
 
 @lru_cache(maxsize=64)
@@ -82,13 +88,7 @@ def _compiled_statement(
 ) -> tuple[str, Callable[[tuple], tuple], tuple[Processor | None, ...]]:
     """`_compiled` for a statement whose parameters are named bindparams."""
     compiled = statement.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or ())
-    if set(names) != set(keys):
-        raise ValueError(f"parameters {sorted(set(names))} given as {sorted(keys)}")
-    processors = tuple(
-        compiled.binds[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
-    )
-    return compiled.string, _getter([keys.index(name) for name in names]), processors
+    return _positional(compiled, keys, [compiled.binds[key].type for key in keys], dialect)
 
 
 def _converted(values: tuple, processors: Sequence[tuple[int, Processor]]) -> tuple:
@@ -114,10 +114,18 @@ def _compiled(
     values in the order of `keys` to the statement's order; the bind processor of each key."""
     statement = dialects.insert(dialect, table, skip_conflicts_on=conflict_keys)
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    return _positional(compiled, keys, [table.c[key].type for key in keys], dialect)
+
+
+def _positional(
+    compiled, keys: tuple[str, ...], types: Sequence[Any], dialect: Dialect
+) -> tuple[str, Callable[[tuple], tuple], tuple[Processor | None, ...]]:
+    """A compiled statement's SQL, the function taking values in the order of `keys` to its
+    positional order, and the bind processor of each key's type."""
     names = tuple(compiled.positiontup or ())
-    if sorted(names) != sorted(keys):
-        raise ValueError(f"{table.name}: cannot insert {keys} with positional parameters")
-    processors = tuple(
-        table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
-    )
+    if set(names) != set(keys):
+        raise ValueError(
+            f"cannot bind {sorted(keys)} to the positional parameters {sorted(set(names))}"
+        )
+    processors = tuple(kind.dialect_impl(dialect).bind_processor(dialect) for kind in types)
     return compiled.string, _getter([keys.index(name) for name in names]), processors
