@@ -138,3 +138,39 @@ def test_latest_count_out_of_range_is_refused(capsys, count):
         main(["latest", "-n", count])
     assert exit_.value.code == 2
     assert "expected a number from 1 to 10000" in capsys.readouterr().err
+
+
+def test_db_upgrade_gives_older_articles_their_stories_with_a_progress_bar(capsys):
+    import asyncio
+
+    from sqlalchemy import delete, func, select, update
+
+    from bot.config import Settings
+    from bot.storage import Database
+    from bot.storage.schema import articles, stories, story_keys
+
+    assert run(capsys, "ingest", str(SEEDS))[0] == 0
+
+    async def forget_stories() -> None:  # as an archive from before migration 0007
+        db = Database(Settings().database_url)
+        async with db.transaction() as conn:
+            await conn.execute(update(articles).values(story_id=None))
+            await conn.execute(delete(stories))
+            await conn.execute(delete(story_keys))
+        await db.close()
+
+    async def assigned() -> tuple[int, int]:
+        db = Database(Settings().database_url)
+        async with db.read() as conn:
+            told = await conn.scalar(
+                select(func.count()).select_from(articles).where(articles.c.story_id.isnot(None))
+            )
+            count = await conn.scalar(select(func.count()).select_from(stories))
+        await db.close()
+        return told, count
+
+    asyncio.run(forget_stories())
+    code, out, err = run(capsys, "db", "upgrade")
+    assert code == 0 and out == "database schema is up to date\n"
+    assert f"{SEED_COUNT}/{SEED_COUNT}" in err  # the bar's last state
+    assert asyncio.run(assigned()) == (SEED_COUNT, SEED_COUNT)
