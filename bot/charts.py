@@ -1,6 +1,6 @@
 """The picture /stats sends: articles per day by topic over two weeks, and messages delivered
-per hour by outcome over two days. Rendered with matplotlib's Agg backend in a worker thread
-(`render_stats_chart`), never on the event loop that answers people."""
+per hour by outcome over two days. Rendered with matplotlib's Agg backend in a worker process
+or a thread (`render_stats_chart`), never on the event loop that answers people."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.ingest.offload import Offload
 
 # Eleven topics at most (summarizer/data/topics.csv), one color each: tab10 plus one.
 COLORS = (
@@ -36,8 +40,12 @@ class StatsSeries:
     per_outcome: dict[str, list[int]]  # sent | failed | dropped -> messages per hour
 
 
-async def render_stats_chart(series: StatsSeries) -> bytes:
-    """The PNG of `series`, drawn in a thread."""
+async def render_stats_chart(series: StatsSeries, offload: Offload | None = None) -> bytes:
+    """The PNG of `series`, drawn in a worker process when `offload` has them (svodka run),
+    else in a thread. Drawing holds the GIL for long stretches: in a thread it delayed the
+    event loop by up to 140 ms (bench/operating.py), in a process by a few."""
+    if offload is not None and offload.remote:
+        return await offload.run(draw_stats_chart, series)
     return await asyncio.to_thread(draw_stats_chart, series)
 
 

@@ -187,8 +187,8 @@ async def feed(
 
 
 @router.message(Command("stats"), is_admin, flags=NO_DB)
-async def stats(message: Message, db: Database, settings: Settings) -> None:
-    """The numbers, then the chart (drawn in a thread once the database is let go)."""
+async def stats(message: Message, db: Database, settings: Settings, offload: Offload) -> None:
+    """The numbers, then the chart (drawn off the event loop once the database is let go)."""
     from bot.charts import DAYS, HOURS, render_stats_chart, stats_series
 
     now = utcnow()
@@ -201,7 +201,7 @@ async def stats(message: Message, db: Database, settings: Settings) -> None:
         delivery_rows = await stats_queries.deliveries_per_hour(conn, now - timedelta(hours=HOURS))
     await message.answer(**as_list(*lines).as_kwargs())
     series = stats_series(topic_rows, delivery_rows, now=now, tz=tz, topic_name=render.topic_name)
-    chart = await render_stats_chart(series)
+    chart = await render_stats_chart(series, offload)
     await message.answer_photo(BufferedInputFile(chart, filename="svodka-stats.png"))
 
 

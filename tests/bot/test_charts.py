@@ -42,3 +42,17 @@ def test_at_most_eleven_topics_largest_first():
     series = stats_series(rows, [], now=NOW, tz=UTC, topic_name=str)
     assert list(series.per_topic) == [f"topic{number}" for number in range(13, 2, -1)]
     assert len(series.per_topic) == len(COLORS) == 11
+
+
+async def test_drawn_in_a_worker_process_as_in_svodka_run():
+    from bot.charts import render_stats_chart
+    from bot.ingest.offload import ProcessOffload
+
+    series = stats_series([("2026-11-30 12", "sport", 3)], [("2026-11-30 12", "sent", 5)],
+                          now=NOW, tz=UTC, topic_name=str)  # fmt: skip
+    pool = ProcessOffload(1)
+    try:
+        png = await render_stats_chart(series, pool)
+    finally:
+        await pool.shutdown()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
