@@ -28,7 +28,7 @@ WINDOW_HOURS = 48
 CANDIDATES = 3  # stories compared per article: those sharing the most keys with it ...
 MIN_SHARED_KEYS = 2  # ... and at least this many (every same-event dev pair above the
 # threshold shares two or more)
-CACHED_PROFILES = 2_000  # representatives' profiles kept between batches (~15 KB each)
+CACHED_PROFILES = 500  # representatives' profiles kept between batches (about 15 KB each)
 
 
 @dataclass(frozen=True, slots=True)
