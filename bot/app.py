@@ -12,8 +12,11 @@ import contextlib
 import functools
 import gc
 import logging
+import signal
 from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, Router, methods
 from aiogram.client.default import DefaultBotProperties
@@ -21,8 +24,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramConflictError
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot import metrics, texts
 from bot.config import TELEGRAM_API, Settings
@@ -79,7 +85,7 @@ def build_dispatcher(
     # no dialogs: no FSM per update
     dp = Dispatcher(disable_fsm=True, db=db, settings=settings, offload=offload or INLINE)
     dp["services"] = default_services() if services is None else list(services)
-    dp.update.outer_middleware(DedupMiddleware())
+    dp.update.outer_middleware(DedupMiddleware(shared=None if db.is_sqlite else db))
     throttle = ThrottleMiddleware(
         settings.throttle_rate, settings.throttle_burst, max_pending=settings.throttle_pending
     )
@@ -193,28 +199,16 @@ async def _on_startup(
 ) -> None:
     bot.session.middleware(CountAnswers(throttle))
     await set_commands(bot)
-    stop = asyncio.Event()
-    tasks = []
-    for service in services:
-        task = asyncio.create_task(service(db, bot, settings, stop, offload), name=service.__name__)
-        task.add_done_callback(_report_failure)
-        tasks.append(task)
-    dispatcher["stop_services"] = stop
-    dispatcher["service_tasks"] = tasks
-
-
-def _report_failure(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("service %s stopped", task.get_name(), exc_info=task.exception())
+    dispatcher["running_services"] = RunningServices.start(services, db, bot, settings, offload)
 
 
 async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
-    """Polling has stopped. Let the updates being handled finish, and ask the services to
+    """Updates stopped coming. Let the updates being handled finish, and ask the services to
     finish their current step (sends in flight get SVODKA_SHUTDOWN_GRACE seconds, then their
-    claims are handed back); then cancel any service that does not. The bot's session closes
-    after this, so nothing is cut off that had the grace to finish."""
-    dispatcher["stop_services"].set()
-    tasks: list[asyncio.Task] = dispatcher["service_tasks"]
+    claims are handed back), both within the grace; then cancel any service that does not.
+    The bot's session closes after this, so nothing is cut off that had the grace to finish."""
+    running: RunningServices = dispatcher["running_services"]
+    running.stop_signal.set()
     in_flight: UpdatesInFlight = dispatcher["updates_in_flight"]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.shutdown_grace
@@ -222,13 +216,45 @@ async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
         await asyncio.wait_for(in_flight.idle(), settings.shutdown_grace)
     if in_flight.count:
         logger.warning("stopping with %d updates still being handled", in_flight.count)
-    if not tasks:
-        return
-    left = max(0.0, deadline - loop.time()) + SERVICE_STOP_MARGIN
-    _, pending = await asyncio.wait(tasks, timeout=left)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await running.stop(within=max(0.0, deadline - loop.time()) + SERVICE_STOP_MARGIN)
+
+
+@dataclass(slots=True)
+class RunningServices:
+    """The background services of a process, started as tasks."""
+
+    stop_signal: asyncio.Event
+    tasks: list[asyncio.Task]
+
+    @classmethod
+    def start(
+        cls, services: Iterable[Service], db: Database, bot: Bot, settings: Settings, offload
+    ) -> RunningServices:
+        stop = asyncio.Event()
+        tasks = []
+        for service in services:
+            task = asyncio.create_task(
+                service(db, bot, settings, stop, offload), name=service.__name__
+            )
+            task.add_done_callback(_report_failure)
+            tasks.append(task)
+        return cls(stop, tasks)
+
+    async def stop(self, *, within: float) -> None:
+        """Ask the services to finish their current step, then cancel any that has not
+        within `within` seconds."""
+        self.stop_signal.set()
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(self.tasks, timeout=within)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def _report_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("service %s stopped", task.get_name(), exc_info=task.exception())
 
 
 class AfterCall(BaseRequestMiddleware):
@@ -245,20 +271,52 @@ class AfterCall(BaseRequestMiddleware):
         return response
 
 
+class AnotherPoller(Exception):
+    """Telegram answered getUpdates with 409 Conflict: another process receives the updates."""
+
+
+class StopOnConflict(BaseRequestMiddleware):
+    """Ends long polling at the first 409 Conflict from getUpdates instead of retrying it
+    forever: two processes polling one token take updates from each other."""
+
+    def __init__(self, dp: Dispatcher) -> None:
+        self.dp = dp
+        self.conflict: TelegramConflictError | None = None
+
+    async def __call__(self, make_request, bot, method):
+        try:
+            return await make_request(bot, method)
+        except TelegramConflictError as error:
+            if not isinstance(method, methods.GetUpdates):
+                raise
+            self.conflict = error
+            asyncio.get_running_loop().create_task(self.dp.stop_polling())
+            await asyncio.Event().wait()  # polling is being stopped: this request never ends
+
+
 async def run_bot(
     settings: Settings,
     *,
+    role: str = "all",
+    webhook: bool = False,
     bot: Bot | None = None,
     db: Database | None = None,
     services: Iterable[Service] | None = None,
     handle_signals: bool = True,
     polling_timeout: int = 10,
 ) -> None:
-    """Long-poll until stopped, serving /healthz, /readyz and /metrics on SVODKA_LISTEN.
-    Migrations are applied first; the database, the bot's session and the ingest workers are
-    closed at the end (a given `db` stays open: its owner closes it)."""
+    """Run one process of the bot until stopped, serving /healthz, /readyz and /metrics on
+    SVODKA_LISTEN. `role`: "all" long-polls and runs the background services (the feed poller
+    and delivery, unless `services` says otherwise), "bot" only long-polls, "worker" only runs
+    the services. With `webhook`, updates arrive at SVODKA_WEBHOOK_URL instead of by long
+    polling. Migrations are applied first; the database, the bot's session and the ingest
+    workers are closed at the end (a given `db` stays open: its owner closes it).
+    Raises AnotherPoller if another process long-polls the same token."""
     from bot.ingest.offload import ProcessOffload
 
+    metrics.set_role(role)
+    if services is None:
+        services = [] if role == "bot" else default_services()
     owned_db = db is None
     db = db or Database(settings.database_url, **DB_POOL)
     bot = bot or build_bot(settings.require_token(), settings)
@@ -268,18 +326,91 @@ async def run_bot(
         await assign_unassigned(db)
         dp = build_dispatcher(db, settings, services=services, offload=offload)
         app = build_app(db)
+        if webhook and role != "worker":
+            add_webhook(app, dp, bot, settings)
         settle_memory()
         async with serving(app, settings.listen_address()):
-            with metrics.LOOPS.watch("polling", polling_timeout) as polled:
-                bot.session.middleware(AfterCall(methods.GetUpdates, polled))
-                await dp.start_polling(
-                    bot,
-                    handle_signals=handle_signals,
-                    polling_timeout=polling_timeout,
-                    allowed_updates=dp.resolve_used_update_types(),
-                )
+            if role == "worker":
+                await _work(dp, bot, handle_signals=handle_signals)
+            elif webhook:
+                await set_webhook(bot, dp, settings)
+                await _until_signal(handle_signals)
+            else:
+                await _poll(dp, bot, handle_signals=handle_signals, polling_timeout=polling_timeout)
     finally:
         await offload.shutdown()
         await bot.session.close()
         if owned_db:
             await db.close()
+
+
+async def _poll(dp: Dispatcher, bot: Bot, *, handle_signals: bool, polling_timeout: int) -> None:
+    conflict = StopOnConflict(dp)
+    bot.session.middleware(conflict)
+    with metrics.LOOPS.watch("polling", polling_timeout) as polled:
+        bot.session.middleware(AfterCall(methods.GetUpdates, polled))
+        await dp.start_polling(
+            bot,
+            handle_signals=handle_signals,
+            polling_timeout=polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+    if conflict.conflict is not None:
+        raise AnotherPoller(
+            "another process is receiving this bot's updates (Telegram answered 409 Conflict): "
+            "run one long-polling svodka per token, or several bot instances with --webhook"
+        )
+
+
+async def _work(dp: Dispatcher, bot: Bot, *, handle_signals: bool) -> None:
+    """The background services without any updates, until SIGTERM or SIGINT (or until the
+    task is cancelled, when `handle_signals` is off)."""
+    running = RunningServices.start(dp["services"], dp["db"], bot, dp["settings"], dp["offload"])
+    try:
+        await _until_signal(handle_signals)
+    finally:
+        await running.stop(within=dp["settings"].shutdown_grace + SERVICE_STOP_MARGIN)
+
+
+async def _until_signal(handle_signals: bool) -> None:
+    stop = asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+class SecretWebhook(SimpleRequestHandler):
+    """aiogram's webhook handler, answering 403 (not 401) to a request without the secret."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self.verify_secret(given, self.bot):
+            return web.Response(status=403, text="Forbidden")
+        return await super().handle(request)
+
+
+def add_webhook(app: web.Application, dp: Dispatcher, bot: Bot, settings: Settings) -> None:
+    """Updates posted to the path of SVODKA_WEBHOOK_URL go to the dispatcher; its startup and
+    shutdown (the services) follow the application's."""
+    url, secret = settings.require_webhook()
+    # Shutdown hooks run in this order: the services stop (sends in flight finish) before the
+    # handler closes the bot's session.
+    setup_application(app, dp, bot=bot)
+    SecretWebhook(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=urlsplit(url).path or "/"
+    )
+
+
+async def set_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    """Point Telegram at this deployment's webhook. Never deleted at shutdown: the other
+    instances behind the same URL keep serving it (`svodka webhook delete` does that)."""
+    url, secret = settings.require_webhook()
+    await bot.set_webhook(
+        url,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+        max_connections=settings.webhook_max_connections,
+    )
+    logger.info("webhook set: Telegram posts updates to %s", url)

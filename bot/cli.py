@@ -7,7 +7,7 @@ import csv
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError
+from bot.config import ROLES, ConfigError
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -50,7 +50,27 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_archive_commands(sub)
 
     run = sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="all: everything (default); bot: answer updates only; worker: feeds and delivery only",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates at SVODKA_WEBHOOK_URL (on SVODKA_LISTEN) instead of long polling",
+    )
     run.set_defaults(handler=_cmd_run)
+
+    webhook = sub.add_parser("webhook", help="Telegram's webhook setting for this bot")
+    actions = webhook.add_subparsers(required=True)
+    actions.add_parser("info", help="where Telegram posts updates, and its errors").set_defaults(
+        handler=lambda args: _webhook("info")
+    )
+    actions.add_parser(
+        "delete", help="stop posting updates (long polling works again)"
+    ).set_defaults(handler=lambda args: _webhook("delete"))
 
     health = sub.add_parser("health", help="is the running bot ready? (exit 0 or 1, one line)")
     health.set_defaults(handler=_cmd_health)
@@ -184,23 +204,47 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import asyncio
-    import logging
-
     from bot.config import load_settings
 
     settings = load_settings()
     token = settings.require_token()  # before importing aiogram: a missing token fails fast
     from bot.logs import configure_logging, secret_parts
 
-    configure_logging(secrets=secret_parts(token), json_lines=settings.log_format == "json")
+    hidden = [*secret_parts(token)]
+    if args.webhook:
+        hidden.append(settings.require_webhook()[1])
+    configure_logging(secrets=hidden, json_lines=settings.log_format == "json")
+    from bot.runlock import sole_run
+
+    with sole_run(settings.database_url):  # a second run on one SQLite file stops here
+        return _run_until_stopped(settings, args.role, args.webhook)
+
+
+def _webhook(command: str) -> int:
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.webhook import webhook_command
+
+    settings = load_settings()
+    token = settings.require_token()
+    return asyncio.run(webhook_command(command, settings, token))
+
+
+def _run_until_stopped(settings, role: str, webhook: bool) -> int:
+    import asyncio
+    import logging
+
     from aiogram.exceptions import AiogramError
 
-    from bot.app import run_bot
+    from bot.app import AnotherPoller, run_bot
 
     try:
         with asyncio.Runner(loop_factory=_fast_loop()) as runner:
-            runner.run(run_bot(settings))
+            runner.run(run_bot(settings, role=role, webhook=webhook))
+    except AnotherPoller as error:
+        logging.getLogger("svodka").critical("cannot run: %s", error)
+        return 1
     except AiogramError as error:  # Telegram (or what stands at SVODKA_TELEGRAM_API) refused
         said = " ".join(str(error).split())[:500]  # one line, the answer's start included
         logging.getLogger("svodka").critical("cannot run: %s: %s", type(error).__name__, said)

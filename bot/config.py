@@ -14,6 +14,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///svodka.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LISTEN_OFF = "off"
 TOKEN_SHAPE = re.compile(r"^\d+:[\w-]+$")
+WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
+ROLES = ("all", "bot", "worker")  # what one `svodka run` does: everything, updates, or the rest
 
 
 class ConfigError(Exception):
@@ -36,6 +38,12 @@ class Settings(BaseSettings):
     listen: str = DEFAULT_LISTEN  # host:port of /healthz, /readyz, /metrics; "off" disables
     log_format: Literal["text", "json"] = "text"  # json: one object per line
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds sends in flight may finish
+
+    # Webhook mode (`svodka run --webhook`): the URL Telegram posts updates to (https for
+    # Telegram; passed as given), the secret it must send along, its parallel connections.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     # Bot (bot/app.py): pacing of one user's updates; more wait their turn, none are dropped.
     # The rate counts every answer beyond an update's first: Telegram allows about one message
@@ -101,6 +109,19 @@ class Settings(BaseSettings):
     def listen_address(self) -> tuple[str, int] | None:
         """(host, port) of the HTTP listener, None when it is off."""
         return None if self.listen.lower() == LISTEN_OFF else parse_listen(self.listen)
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook's URL and secret, or a ConfigError with one line saying what to set."""
+        if not self.webhook_url:
+            raise ConfigError("--webhook needs SVODKA_WEBHOOK_URL: the URL Telegram posts to")
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not WEBHOOK_SECRET_SHAPE.match(secret):
+            raise ConfigError(
+                "--webhook needs SVODKA_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -"
+            )
+        if self.listen_address() is None:
+            raise ConfigError("--webhook needs SVODKA_LISTEN: updates arrive on that listener")
+        return self.webhook_url, secret
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError with one line saying what to set."""

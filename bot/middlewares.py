@@ -32,21 +32,30 @@ from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
 
 from bot import metrics, texts
 from bot.handlers.common import may_configure
+from bot.storage import updates
 from bot.storage.database import Database
+from bot.storage.schema import utcnow
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 WRITE = {"db": "write"}
 NO_DB = {"db": None}
 CONFIGURE = {**WRITE, "configures_chat": True}
+PRUNE_EVERY = 1000  # update ids apart: old recorded ids are deleted about this often
 
 
 class DedupMiddleware(BaseMiddleware):
     """Handles each update_id once: a server may deliver the same update again (a retried
-    getUpdates, a restart between answering and confirming the offset)."""
+    getUpdates or webhook call, a restart between answering and confirming the offset).
 
-    def __init__(self, remember: int = 10_000) -> None:
+    Ids are remembered in memory, and with `shared` (several bot instances on PostgreSQL) also
+    in the database, where the first instance to record an id is the one that acts on it.
+    Recorded before handling: an update whose handling fails is not acted on again.
+    """
+
+    def __init__(self, remember: int = 10_000, *, shared: Database | None = None) -> None:
         self.remember = remember
+        self.shared = shared
         self._seen: OrderedDict[int, None] = OrderedDict()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -56,7 +65,17 @@ class DedupMiddleware(BaseMiddleware):
         self._seen[event.update_id] = None
         if len(self._seen) > self.remember:
             self._seen.popitem(last=False)
+        if self.shared is not None and not await self._take(event.update_id):
+            return None
         return await handler(event, data)
+
+    async def _take(self, update_id: int) -> bool:
+        now = utcnow()
+        async with self.shared.transaction() as conn:
+            taken = await updates.take(conn, update_id, now)
+            if update_id % PRUNE_EVERY == 0:
+                await updates.prune(conn, now)
+        return taken
 
 
 @dataclass

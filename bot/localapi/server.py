@@ -28,6 +28,7 @@ from bot.localapi.objects import (
     user,
 )
 from bot.localapi.state import STATE_METHODS, TelegramState, snake_case
+from bot.localapi.webhook import WebhookPoster
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 MESSAGE_METHODS = frozenset({"sendmessage"})  # the calls Telegram's flood limits count
@@ -43,7 +44,9 @@ JSON_FIELDS = frozenset(
         "reply_parameters",
     }
 )
-INT_FIELDS = frozenset({"chat_id", "message_id", "user_id", "offset", "limit", "timeout"})
+INT_FIELDS = frozenset(
+    {"chat_id", "message_id", "user_id", "offset", "limit", "timeout", "max_connections"}
+)
 BOOL_FIELDS = frozenset(
     {"disable_notification", "protect_content", "show_alert", "drop_pending_updates"}
 )
@@ -52,6 +55,10 @@ CONFLICT = (
     "make sure that only one bot instance is running"
 )
 # Update types delivered only when allowed_updates names them.
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
@@ -125,9 +132,11 @@ class LocalBotAPI:
         }
         own = {
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
         }
+        self.webhook: WebhookPoster | None = None
         self._methods.update({name.lower(): (name, handler) for name, handler in own.items()})
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -148,6 +157,8 @@ class LocalBotAPI:
         self._base_url = f"http://{host}:{port}"
 
     async def stop(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
         self._closing = True
         self._update_arrived.set()  # long polls answer now instead of at their timeout
         if self._runner is not None:
@@ -467,6 +478,8 @@ class LocalBotAPI:
     # --- methods served here, not from the state -------------------------------------------
 
     async def _get_updates(self, params: JSON, bot: JSON) -> list[JSON]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         if "allowed_updates" in params:  # if absent, Telegram keeps the previous setting
             self._allowed_updates = frozenset(params["allowed_updates"] or ())
         if (offset := params.get("offset")) is not None:
@@ -511,17 +524,62 @@ class LocalBotAPI:
             if not (queued.delivered and queued.update["update_id"] < offset)
         ]
 
-    def _delete_webhook(self, params: JSON, bot: JSON) -> bool:
+    async def _set_webhook(self, params: JSON, bot: JSON) -> bool:
+        url = params.get("url") or ""
+        if not url:
+            return await self._delete_webhook(params, bot)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError.bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        await self._delete_webhook(params, bot)
+        if "allowed_updates" in params:
+            self._allowed_updates = frozenset(params["allowed_updates"] or ())
+        self.webhook = WebhookPoster(
+            url=url,
+            secret=params.get("secret_token"),
+            max_connections=params.get("max_connections") or 40,
+            next_batch=self._webhook_batch,
+            confirm=self._webhook_accepted,
+            arrived=self._update_arrived,
+        )
+        self.webhook.start()
+        return True
+
+    def _webhook_batch(self, in_flight: set[int]) -> list[JSON]:
+        return [
+            queued.update
+            for queued in self._deliverable()
+            if queued.update["update_id"] not in in_flight
+        ]
+
+    def _webhook_accepted(self, update_id: int) -> None:
+        """The webhook answered 2xx: the update is gone from the queue (one copy of it)."""
+        for index, queued in enumerate(self._updates):
+            if queued.update["update_id"] == update_id:
+                del self._updates[index]
+                return
+
+    async def _delete_webhook(self, params: JSON, bot: JSON) -> bool:
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     def _get_webhook_info(self, params: JSON, bot: JSON) -> JSON:
-        return {
-            "url": "",
+        info: JSON = {
+            "url": self.webhook.url if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook.max_connections
+            if self._allowed_updates:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+            if self.webhook.last_error:
+                info["last_error_message"] = self.webhook.last_error
+                info["last_error_date"] = self.webhook.last_error_at
+        return info
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.localapi import DEFAULT_USER, LocalBotAPI
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
+from bot.storage.testing import postgres_database  # noqa: F401
 
 ADMIN = {"id": 4242, "is_bot": False, "first_name": "Админ", "language_code": "ru"}
 
