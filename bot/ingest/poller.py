@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 
 import aiohttp
 
@@ -32,9 +32,12 @@ logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 60.0  # seconds; feeds added meanwhile (`svodka feeds add`) are noticed this soon
 FEEDS_AT_ONCE = 4
-CLAIM_LEASE = timedelta(minutes=5)
-"""A claimed feed is not claimed again for this long, unless its poll ends first (a poll takes
-at most a few fetch timeouts); a poller killed mid-poll leaves its feed to others after it."""
+CLAIM_LEASE = timedelta(seconds=30)
+CLAIM_RENEW = 10.0
+"""A claimed feed is not claimed again for CLAIM_LEASE; the poller holding it renews the claim
+every CLAIM_RENEW seconds while it polls, so a poll may take as long as its budgets allow, and
+a poller that dies (even by kill -9) leaves its feed to the others within CLAIM_LEASE, less
+than the shortest poll interval (SVODKA_FEED_POLL_INTERVAL is at least a minute)."""
 
 
 async def poll_feeds_forever(
@@ -63,20 +66,51 @@ async def _poll_in_turn(
     ran: Callable[[], None],
 ) -> None:
     while not stop.is_set():
-        feed = await claim_feed(db)
-        if feed is not None:
-            await poll_claimed(db, feed, settings, session=session, offload=offload)
+        claim = await claim_feed(db)
+        if claim is not None:
+            feed, held_until = claim
+            async with _renewing(db, feed.id, held_until):
+                await poll_claimed(db, feed, settings, session=session, offload=offload)
         else:
             with contextlib.suppress(TimeoutError):  # the timeout is the normal wake-up
                 await asyncio.wait_for(stop.wait(), timeout=await _seconds_to_next_poll(db))
         ran()
 
 
-async def claim_feed(db: Database) -> sources.Feed | None:
-    """The next feed to poll, claimed for the caller; None if none is due. The one place that
-    decides who polls what: several processes need only a claim shared through the database."""
+async def claim_feed(db: Database) -> tuple[sources.Feed, datetime] | None:
+    """The next feed to poll, claimed for the caller until the time returned with it; None if
+    none is due. The one place that decides who polls what: several processes need only a
+    claim shared through the database."""
+    now = utcnow()
     async with db.transaction() as conn:
-        return await sources.claim_due_feed(conn, utcnow(), CLAIM_LEASE)
+        feed = await sources.claim_due_feed(conn, now, CLAIM_LEASE)
+    return None if feed is None else (feed, now + CLAIM_LEASE)
+
+
+@contextlib.asynccontextmanager
+async def _renewing(db: Database, feed_id: int, held_until: datetime) -> AsyncIterator[None]:
+    """Keep the feed claimed while the block runs (its outcome, once recorded, ends that)."""
+
+    async def renew() -> None:
+        held = held_until
+        while True:
+            await asyncio.sleep(CLAIM_RENEW)
+            until = utcnow() + CLAIM_LEASE
+            try:
+                async with db.transaction() as conn:
+                    if not await sources.extend_claim(conn, feed_id, held, until):
+                        return
+                held = until
+            except Exception:  # the next renewal tries again; the lease outlasts two misses
+                logger.exception("feed %s: claim not renewed", feed_id, extra={"feed": feed_id})
+
+    task = asyncio.create_task(renew(), name=f"feed-{feed_id}-claim")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def poll_claimed(

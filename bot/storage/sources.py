@@ -95,6 +95,19 @@ async def claim_due_feed(conn: AsyncConnection, now: datetime, lease: timedelta)
     return await get_feed(conn, feed_id) if claimed.rowcount else None
 
 
+async def extend_claim(
+    conn: AsyncConnection, feed_id: int, held_until: datetime, until: datetime
+) -> bool:
+    """Keep a claimed feed claimed until `until`, if the claim is still the one held until
+    `held_until` (no outcome of the poll recorded since); whether it was."""
+    result = await conn.execute(
+        sources.update()
+        .where(sources.c.id == feed_id, sources.c.next_poll_at == held_until)
+        .values(next_poll_at=until)
+    )
+    return result.rowcount == 1
+
+
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the next active feed is due."""
     return await conn.scalar(

@@ -313,3 +313,28 @@ async def test_polls_failures_articles_and_summaries_are_counted(database, site,
     assert sample("svodka_articles_total", source=ok, result="added") - added == 1
     assert sample("svodka_summarize_seconds_count") - summaries == 1
     assert sample("svodka_feed_poll_seconds_count") - timed == 2
+
+
+async def test_a_claimed_feed_stays_claimed_while_renewed_and_is_freed_when_not(database):
+    """One poller per feed per interval, and a dead poller's feed back within the lease."""
+    from datetime import timedelta
+
+    from bot.storage import sources
+    from bot.storage.schema import utcnow
+
+    lease = timedelta(seconds=30)
+    async with database.transaction() as conn:
+        feed = await sources.add_feed(conn, "https://example.ru/rss", poll_interval=60)
+    now = utcnow()
+    async with database.transaction() as conn:
+        assert (await sources.claim_due_feed(conn, now, lease)).id == feed.id
+        assert await sources.claim_due_feed(conn, now + timedelta(seconds=10), lease) is None
+        renewed = now + timedelta(seconds=20) + lease
+        assert await sources.extend_claim(conn, feed.id, now + lease, renewed)
+        # Past the first lease, but renewed: still the first poller's.
+        assert await sources.claim_due_feed(conn, now + lease + timedelta(seconds=1), lease) is None
+        # The poller died and renewed no more: another takes the feed once the lease ends.
+        later = renewed + timedelta(seconds=1)
+        assert (await sources.claim_due_feed(conn, later, lease)).id == feed.id
+        # The dead poller's stale renewal changes nothing.
+        assert not await sources.extend_claim(conn, feed.id, renewed, later + lease)
