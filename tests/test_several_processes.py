@@ -14,13 +14,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 from collections import Counter
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import func, insert, select, text
@@ -28,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from bot.delivery.outbox import Outbox, article_item
 from bot.localapi import LocalBotAPI, RateLimits
+from bot.localapi.cluster import Processes, RoundRobin, free_port, site
 from bot.storage import articles, sources
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
@@ -69,84 +67,6 @@ async def database() -> Database:
         await admin.close()
 
 
-@asynccontextmanager
-async def site(app: web.Application):
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-class RoundRobin:
-    """The load balancer: each POST goes to the next backend; a backend that does not answer
-    gets the request's 502, which makes the server post the update again."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends = backends
-        self.turn = 0
-        self.served: Counter[str] = Counter()
-
-    async def forward(self, request: web.Request) -> web.Response:
-        backend = self.backends[self.turn % len(self.backends)]
-        self.turn += 1
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        try:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(backend + request.path, data=await request.read(), headers={
-                    **headers, "Content-Type": "application/json"}) as answer,
-            ):  # fmt: skip
-                self.served[backend] += 1
-                return web.Response(status=answer.status, body=await answer.read())
-        except aiohttp.ClientError:
-            return web.Response(status=502)
-
-
-class Processes:
-    """The svodka processes of the test; all are stopped at the end, killed if need be."""
-
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
-        self.tmp_path = tmp_path
-        self.env = env
-        self.started: list[tuple[asyncio.subprocess.Process, Path]] = []
-
-    async def start(self, name: str, *args: str, **env: str) -> asyncio.subprocess.Process:
-        log = self.tmp_path / f"{name}.log"
-        with log.open("wb") as output:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", *args, cwd=REPO, env={**self.env, **env},
-                stdout=output, stderr=output,
-            )  # fmt: skip
-        self.started.append((process, log))
-        return process
-
-    async def wait_logged(self, process, phrase: str, *, within: float = 90) -> None:
-        log = next(log for started, log in self.started if started is process)
-        async with asyncio.timeout(within):
-            while phrase not in log.read_text(errors="replace"):
-                assert process.returncode is None, log.read_text(errors="replace")[-3000:]
-                await asyncio.sleep(0.1)
-
-    def logged(self, process, phrase: str) -> bool:
-        log = next(log for started, log in self.started if started is process)
-        return phrase in log.read_text(errors="replace")
-
-    async def stop_all(self) -> None:
-        for process, _ in self.started:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process, _ in self.started:
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
 def process_env(db: Database, api: LocalBotAPI) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN" and not k.startswith("SVODKA_")}
     return {
@@ -162,14 +82,6 @@ def process_env(db: Database, api: LocalBotAPI) -> dict[str, str]:
         "SVODKA_LISTEN": "127.0.0.1:0",
         "SVODKA_ALLOW_PRIVATE_URLS": "true",  # the feed is served on 127.0.0.1
     }
-
-
-async def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def prepare_broadcast(db: Database) -> int:
@@ -209,18 +121,16 @@ async def test_bots_behind_a_proxy_and_workers_with_a_kill_9(database, tmp_path)
 
     feed_app = web.Application()
     feed_app.router.add_get("/feed.xml", feed)
-    ports = [await free_port() for _ in range(2)]
+    ports = [free_port() for _ in range(2)]
     proxy = RoundRobin([f"http://127.0.0.1:{port}" for port in ports])
-    proxy_app = web.Application()
-    proxy_app.router.add_post("/hook", proxy.forward)
     async with (
         LocalBotAPI(limits=RateLimits.bot_only(CAP)) as api,
-        site(proxy_app) as proxy_url,
+        site(proxy.app("/hook")) as proxy_url,
         site(feed_app) as feed_url,
     ):
         async with database.transaction() as conn:
             await sources.add_feed(conn, f"{feed_url}/feed.xml", poll_interval=60)
-        processes = Processes(tmp_path, process_env(database, api))
+        processes = Processes(tmp_path, process_env(database, api), cwd=REPO)
         try:
             bots = [
                 await processes.start(
@@ -300,7 +210,7 @@ async def test_bots_behind_a_proxy_and_workers_with_a_kill_9(database, tmp_path)
             await wait_until(all_sent, within=60)
             await asyncio.sleep(1)
             [survivor] = [p for p in workers_started if p is not victim]
-            took_over = processes.logged(survivor, "this worker is the sender now")
+            took_over = "this worker is the sender now" in processes.log(survivor)
         finally:
             await processes.stop_all()
         feed_ended = time.monotonic()
