@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from archive import _migrate, build_archive, sentence_pool  # noqa: E402
+from report import percentile  # noqa: E402
 
 from bot.localapi import LocalBotAPI, user  # noqa: E402
 
@@ -38,11 +39,6 @@ TOKEN = "123456:BENCH"
 TARGET_P95_MS = 50.0
 TARGET_RSS_MB = 250.0
 START_TIMEOUT = 120.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -5,6 +5,11 @@ from __future__ import annotations
 Row = tuple[str, float, str, str, bool | None]  # name, value, unit, target, met (None: no target)
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def print_targets(rows: list[Row]) -> None:
     unit_width = max(len(unit) for _, _, unit, _, _ in rows)
     print(f"| {'measure':<40} | {'value':>10} {'':<{unit_width}} | {'target':<6} |        |")

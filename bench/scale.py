@@ -33,17 +33,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from archive import TOPICS, sentence_pool  # noqa: E402
-from report import print_targets  # noqa: E402
+from report import percentile, print_targets  # noqa: E402
 from sqlalchemy import delete, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.delivery.outbox import Outbox, article_item  # noqa: E402
 from bot.localapi import LocalBotAPI, RateLimits, user  # noqa: E402
-from bot.localapi.cluster import Processes, RoundRobin, free_port, site  # noqa: E402
+from bot.localapi.cluster import (  # noqa: E402
+    Processes,
+    RoundRobin,
+    free_port,
+    sending_worker,
+    site,
+)
 from bot.storage import articles  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from bot.storage.schema import chats, deliveries, utcnow, workers  # noqa: E402
+from bot.storage.schema import chats, deliveries, utcnow  # noqa: E402
 from bot.storage.testing import postgres_url, sample_article  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -54,11 +60,6 @@ SPREAD_SECONDS = 10
 TARGET_SHARE = 0.9
 TARGET_RECOVERY_S = 15.0
 TARGET_P95_MS = 50.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def fresh_database(name: str) -> Database:
@@ -172,19 +173,7 @@ async def kill_recovery(db, article: int, chats_count: int, cap: int, workdir: P
             started = await start_workers(processes, 2, f"kill{time.monotonic_ns()}")
             await enqueue_broadcast(db, article, chats_count)
             await api.wait_for("sendMessage", count=chats_count // 5, timeout=120)
-            async with db.read() as conn:
-                pid, worker_id = (
-                    await conn.execute(
-                        select(workers.c.pid, workers.c.id)
-                        .join(deliveries, deliveries.c.claimed_by == workers.c.id)
-                        .limit(1)
-                    )
-                ).one()
-                claimed = list(
-                    await conn.scalars(
-                        select(deliveries.c.id).where(deliveries.c.claimed_by == worker_id)
-                    )
-                )
+            pid, claimed = await sending_worker(db)
             [victim] = [process for process in started if process.pid == pid]
             victim.kill()
             killed = time.monotonic()

@@ -25,11 +25,11 @@ from sqlalchemy.engine import make_url
 
 from bot.delivery.outbox import Outbox, article_item
 from bot.localapi import LocalBotAPI, RateLimits
-from bot.localapi.cluster import Processes, RoundRobin, free_port, site
+from bot.localapi.cluster import Processes, RoundRobin, free_port, sending_worker, site
 from bot.storage import articles, sources
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
-from bot.storage.schema import chats, deliveries, utcnow, workers
+from bot.storage.schema import chats, deliveries, utcnow
 from bot.storage.testing import in_ci, postgres_unavailable, postgres_url, sample_article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -176,19 +176,7 @@ async def test_bots_behind_a_proxy_and_workers_with_a_kill_9(database, tmp_path)
                 return sum(1 for m in api.sent_messages() if m["chat"]["id"] <= CHATS) >= KILL_AFTER
 
             await wait_until(broadcast_received, within=60)
-            async with database.read() as conn:
-                sender_pid, sender_id = (
-                    await conn.execute(
-                        select(workers.c.pid, workers.c.id)
-                        .join(deliveries, deliveries.c.claimed_by == workers.c.id)
-                        .limit(1)
-                    )
-                ).one()
-                claimed = list(
-                    await conn.scalars(
-                        select(deliveries.c.id).where(deliveries.c.claimed_by == sender_id)
-                    )
-                )
+            sender_pid, claimed = await sending_worker(database)
             [victim] = [p for p in workers_started if p.pid == sender_pid]
             victim.send_signal(signal.SIGKILL)
             killed_at = time.monotonic()

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import select
+
+from bot.storage.database import Database
+from bot.storage.schema import deliveries, workers
 
 STOP_TIMEOUT = 30.0
 
@@ -121,3 +125,19 @@ class Processes:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+async def sending_worker(db: Database) -> tuple[int, list[int]]:
+    """The process id of the worker holding claimed outbox rows (the sender), and those rows."""
+    async with db.read() as conn:
+        pid, worker_id = (
+            await conn.execute(
+                select(workers.c.pid, workers.c.id)
+                .join(deliveries, deliveries.c.claimed_by == workers.c.id)
+                .limit(1)
+            )
+        ).one()
+        claimed = await conn.scalars(
+            select(deliveries.c.id).where(deliveries.c.claimed_by == worker_id)
+        )
+        return pid, list(claimed)
