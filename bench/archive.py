@@ -47,7 +47,7 @@ TOPIC = "sport"
 KEYWORD = "выборы"
 
 TARGET_RATE = 100.0  # articles/s
-TARGET_RATIO = 1.5  # ingest time / summarize-alone time
+TARGET_RATIO = 1.6  # ingest time / summarize-alone time
 TARGET_QUERY_MS = 10.0
 TARGET_RSS_MB = 200.0
 
@@ -312,7 +312,7 @@ def main() -> None:
     rows = [
         ("summarize alone (baseline)", ingest["count"] / ingest["alone"], "articles/s", "", None),
         ("ingest, full pipeline on SQLite", rate, "articles/s", ">= 100", rate >= TARGET_RATE),
-        ("ingest time / summarize time", ratio, "x", "<= 1.5", ratio <= TARGET_RATIO),
+        ("ingest time / summarize time", ratio, "x", f"<= {TARGET_RATIO}", ratio <= TARGET_RATIO),
         ("same, in CPU time", ingest["ingest_cpu"] / ingest["alone_cpu"], "x", "", None),
         *(
             (f"{name}, {size}", ms, "ms median", "< 10", ms < TARGET_QUERY_MS)
