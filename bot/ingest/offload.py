@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -71,6 +72,7 @@ class ProcessOffload:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
@@ -81,9 +83,21 @@ class ProcessOffload:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     os.nice(WORKER_NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the bot, which stops the pool
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+ORPHAN_CHECK = 1.0  # seconds between checks that the bot is still there
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once the bot that started it is gone: a bot killed with SIGKILL never
+    shuts its pool down, and its workers would otherwise live on, idle, after every crash."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK)
+    os._exit(0)
 
 
 OVERTIME_REPEAT = 0.2  # seconds
