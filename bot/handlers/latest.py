@@ -14,12 +14,11 @@ from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
 from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
-from bot.storage import articles, chats, stories
+from bot.storage import chats, stories
 
 router = Router(name=__name__)
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
-STORY_READ = 3  # articles read per story wanted
 
 # A query travels in the "Ещё" button as its scope: "@" the chat's subscriptions (everything
 # when it has none), "t<slug>" a topic, "k<words>" a keyword (":" separates callback fields).
@@ -124,9 +123,7 @@ async def show_latest(
 ) -> None:
     chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
     query, about = scope_query(scope, subs)
-    # A story told by several outlets is shown once: read more articles than stories wanted.
-    found = await articles.latest(conn, **query, limit=count * STORY_READ, before_id=before_id)
-    told = await stories.tell(conn, found, limit=count, shown_before=before_id)
+    told = await stories.latest_page(conn, **query, count=count, before_id=before_id)
     views = told.views
     if not views:
         if before_id is not None:

@@ -12,8 +12,8 @@ from bot import keyboards, render, texts
 from bot.callbacks import SearchMore
 from bot.config import Settings
 from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
-from bot.handlers.latest import STORY_READ
 from bot.storage import articles, stories
+from bot.storage.stories import STORY_READ
 
 router = Router(name=__name__)
 PAGE = 5

@@ -379,11 +379,33 @@ async def search(
 
 async def matches(conn: AsyncConnection, article_id: int, keywords: Sequence[str]) -> bool:
     """Whether the article has every lemma of at least one of `keywords`."""
+    return bool(await among(conn, [article_id], keywords=keywords))
+
+
+async def among(
+    conn: AsyncConnection,
+    ids: Sequence[int],
+    *,
+    topics: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+) -> set[int]:
+    """Those of the articles `ids` that latest() with these `topics` and `keywords` lists."""
+    if not topics and not keywords:
+        return set(ids)
+    found: set[int] = set()
+    if ids and topics:
+        found.update(
+            await conn.scalars(
+                select(article_topics.c.article_id).where(
+                    dialect.one_of(conn, article_topics.c.article_id, ids),
+                    dialect.one_of(conn, article_topics.c.topic, topics),
+                )
+            )
+        )
     groups = query_groups(keywords)
-    if not groups:
-        return False
-    row = await conn.execute(dialect.match_one(conn, groups), {"article_id": article_id})
-    return row.first() is not None
+    if ids and groups:
+        found.update(await conn.scalars(dialect.match_among(conn, groups, ids)))
+    return found
 
 
 async def lemma_set(conn: AsyncConnection, article_id: int) -> frozenset[str]:

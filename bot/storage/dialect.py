@@ -86,13 +86,21 @@ def match_ranked(conn: AsyncConnection, groups: Groups) -> TextualSelect:
     return _bind(conn, text(sql), groups).columns(id=Integer, rank=Float)
 
 
-def match_one(conn: AsyncConnection, groups: Groups) -> TextClause:
-    """1 if article :article_id matches, no row otherwise."""
+def match_among(conn: AsyncConnection, groups: Groups, ids: Sequence[int]) -> TextualSelect:
+    """Ids of the matching articles among `ids`."""
     if conn.dialect.name == "postgresql":
-        sql = f"SELECT 1 FROM articles WHERE id = :article_id AND search @@ ({_tsquery(groups)})"
+        sql = (
+            "SELECT id FROM articles WHERE id = ANY(CAST(:ids AS integer[]))"
+            f" AND search @@ ({_tsquery(groups)})"
+        )
+        listed = bindparam("ids", list(ids))
     else:
-        sql = "SELECT 1 FROM article_search WHERE article_search MATCH :fts AND rowid = :article_id"
-    return _bind(conn, text(sql), groups)
+        sql = (
+            "SELECT rowid AS id FROM article_search WHERE article_search MATCH :fts"
+            " AND rowid IN (SELECT value FROM json_each(:ids))"
+        )
+        listed = bindparam("ids", json.dumps(list(ids)))
+    return _bind(conn, text(sql).bindparams(listed), groups).columns(id=Integer)
 
 
 def _bind(conn: AsyncConnection, clause: TextClause, groups: Groups) -> TextClause:

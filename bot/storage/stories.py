@@ -4,7 +4,7 @@ decision itself is bot/ingest/stories.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
-from bot.storage.articles import ArticleView, SourceLink, get_many, latest
+from bot.storage.articles import ArticleView, SourceLink, among, get_many, latest
 from bot.storage.bulk import execute_rows, insert_rows
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
 
@@ -160,6 +160,8 @@ async def count_unassigned(conn: AsyncConnection) -> int:
 
 # -- telling --------------------------------------------------------------------------------
 
+STORY_READ = 3  # articles read per story wanted: a story told by several outlets is shown once
+
 
 @dataclass(frozen=True, slots=True)
 class Told:
@@ -170,28 +172,46 @@ class Told:
     consumed: int  # how many of the given views were looked at (a next page starts after them)
 
 
+async def latest_page(
+    conn: AsyncConnection,
+    *,
+    topics: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    count: int,
+    before_id: int | None = None,
+) -> Told:
+    """A page of /latest: the `count` newest stories with an article in `topics` or matching
+    `keywords` (both empty: every story), each where its newest such article stands; the next
+    page starts at the `before` of this one (`before_id`)."""
+    found = await latest(
+        conn, topics=topics, keywords=keywords, limit=count * STORY_READ, before_id=before_id
+    )
+    shown = set()
+    if before_id is not None:
+        shown = await _shown_from(conn, found, before_id, topics=topics, keywords=keywords)
+    return await tell(conn, found, limit=count, shown=shown)
+
+
 async def tell(
     conn: AsyncConnection,
     views: Sequence[ArticleView],
     *,
     limit: int | None = None,
-    shown_before: int | None = None,
+    shown: Collection[int] = (),
 ) -> Told:
     """`views` (articles, most wanted first) as stories: each story once, where its first
     article in `views` stands, shown as its representative with the sources of all its
-    articles; at most `limit`. With `shown_before` (the `before` of the page shown before),
-    stories with an article from that id up are left out: that page showed them.
+    articles; at most `limit`; the stories whose ids are in `shown` left out.
 
     `before` is the id below which every article of `views` belongs to a story not shown
     yet (None when `views` had nothing more): paging on by id keeps each story on one page."""
-    excluded = await _with_article_from(conn, views, shown_before) if shown_before else set()
     chosen: list[int] = []
     first_of: dict[int, ArticleView] = {}
     before = None
     consumed = len(views)
     for position, view in enumerate(views):
         key = _story_key(view)
-        if key in excluded or key in first_of:
+        if key in shown or key in first_of:
             continue
         if limit is not None and len(chosen) == limit:
             before, consumed = view.id + 1, position
@@ -211,18 +231,29 @@ def _story_key(view: ArticleView) -> int:
     return view.story_id if view.story_id is not None else -view.id
 
 
-async def _with_article_from(
-    conn: AsyncConnection, views: Sequence[ArticleView], first_id: int
+async def _shown_from(
+    conn: AsyncConnection,
+    views: Sequence[ArticleView],
+    first_id: int,
+    *,
+    topics: Sequence[str],
+    keywords: Sequence[str],
 ) -> set[int]:
+    """The stories of `views` that the pages of latest_page before `first_id` showed: those
+    with an article from that id up that latest() with the same `topics` and `keywords`
+    returns. (Not any article from there up: a story whose newer articles are outside the
+    topic was not shown by them, and is shown where its articles within the topic stand.)"""
     story_ids = sorted({view.story_id for view in views if view.story_id is not None})
     if not story_ids:
         return set()
-    found = await conn.scalars(
-        select(articles.c.story_id)
-        .where(dialect.one_of(conn, articles.c.story_id, story_ids), articles.c.id >= first_id)
-        .distinct()
+    rows = await conn.execute(
+        select(articles.c.id, articles.c.story_id).where(
+            dialect.one_of(conn, articles.c.story_id, story_ids), articles.c.id >= first_id
+        )
     )
-    return set(found)
+    story_of = dict(rows.all())
+    listed = await among(conn, list(story_of), topics=topics, keywords=keywords)
+    return {story_of[article_id] for article_id in listed}
 
 
 async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int, ArticleView]:
