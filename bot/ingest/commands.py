@@ -54,7 +54,7 @@ async def ingest(settings: Settings, items: Sequence[str]) -> int:
 
 async def latest(settings: Settings, topic: str | None, limit: int, as_json: bool = False) -> int:
     """The newest `limit` stories (in `topic`), as text or one JSON object per line."""
-    from bot.storage import articles, stories
+    from bot.storage import stories
     from summarizer.topics import TOPICS, find_topic
 
     slugs: tuple[str, ...] = ()
@@ -66,8 +66,7 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
             return 2
         slugs = (found.slug,)
     async with open_database(settings) as db, db.read() as conn:
-        found = await articles.latest(conn, topics=slugs, limit=limit * STORY_READ)
-        views = (await stories.tell(conn, found, limit=limit)).views
+        views = (await stories.latest_page(conn, topics=slugs, count=limit)).views
     if as_json:
         for view in views:
             print(json.dumps(story_json(view), ensure_ascii=False))
@@ -84,9 +83,6 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
         print(printable("\n".join(lines)))  # stored before ingest stripped control characters
         print(f"{printable(origin)}\n" if origin else "")
     return 0
-
-
-STORY_READ = 3  # articles read per story wanted
 
 
 def story_json(view: ArticleView) -> dict:
