@@ -13,7 +13,6 @@ from bot.callbacks import SearchMore
 from bot.config import Settings
 from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
 from bot.storage import articles, stories
-from bot.storage.stories import STORY_READ
 
 router = Router(name=__name__)
 PAGE = 5
@@ -23,9 +22,12 @@ MAX_OFFSET = 1000
 async def show_results(
     message: Message, conn: AsyncConnection, settings: Settings, words: str, offset: int = 0
 ) -> None:
-    found = await articles.search(conn, words, limit=PAGE * STORY_READ, offset=offset)
-    told = await stories.tell(conn, found, limit=PAGE)
-    views = told.views
+    # Results are ranked by relevance, not by id, so /latest's paging by article id does not
+    # apply, and the stories already shown do not fit in 64 bytes of callback data. Search
+    # ranks stories instead (each by its best matching article): a story has one place in the
+    # ranking, and the offset of the next page counts stories.
+    found = await articles.search(conn, words, limit=PAGE, offset=offset)
+    views = (await stories.tell(conn, found)).views
     if not views:
         if offset:
             await message.answer(texts.NOTHING_MORE)
@@ -36,7 +38,7 @@ async def show_results(
     header = Bold(texts.SEARCH_HEADER.format(words)) if not offset else None
     parts = render.render_articles(views, tz, header=header)
     more = None
-    following = offset + told.consumed
+    following = offset + len(found)
     if len(views) == PAGE and following < MAX_OFFSET:
         more = SearchMore(offset=following, query=words.replace(":", " "))
     await answer_messages(message, parts, keyboards.more(more))

@@ -367,8 +367,9 @@ _NEWEST_IN_TOPIC = (
 async def search(
     conn: AsyncConnection, query: str, *, limit: int = 5, offset: int = 0
 ) -> list[ArticleView]:
-    """Articles with every word of `query` (on lemmas), best first, newest among equals;
-    only the newest dialect.RANK_WINDOW matches are ranked (a news archive is read for news)."""
+    """Articles with every word of `query` (on lemmas), the best match of each story only,
+    best first, newest among equals; only the newest dialect.RANK_WINDOW matches are ranked
+    (a news archive is read for news). `offset` counts stories."""
     groups = query_groups([query])
     if not groups:
         return []

@@ -64,25 +64,33 @@ def match_newest(conn: AsyncConnection, groups: Groups) -> TextualSelect:
 
 
 def match_ranked(conn: AsyncConnection, groups: Groups) -> TextualSelect:
-    """Ids and ranks (lower is better) of matching articles, best first, newest first among
-    equals. Only the RANK_WINDOW newest matches are ranked, so a word found in half the
-    archive costs no more than a rare one. Params: limit, offset."""
+    """Ids and ranks (lower is better) of the best matching article of each story, best first,
+    newest first among equals: a story has one place in the ranking, so pages by offset show it
+    once. Only the RANK_WINDOW newest matches are ranked, so a word found in half the archive
+    costs no more than a rare one. Params: limit, offset."""
     if conn.dialect.name == "postgresql":
         query = _tsquery(groups)
-        sql = (
-            f"WITH recent AS (SELECT id, search FROM articles WHERE search @@ ({query})"
-            f" ORDER BY id DESC LIMIT {RANK_WINDOW})"
-            f" SELECT id, -ts_rank(search, {query}) AS rank FROM recent"
-            " ORDER BY rank, id DESC LIMIT :limit OFFSET :offset"
+        ranked = (
+            f"WITH recent AS (SELECT id, story_id, search FROM articles WHERE search @@ ({query})"
+            f" ORDER BY id DESC LIMIT {RANK_WINDOW}),"
+            f" ranked AS (SELECT id, story_id, -ts_rank(search, {query}) AS rank FROM recent)"
         )
     else:
-        sql = (
-            f"SELECT rowid AS id, bm25(article_search, {SQLITE_WEIGHTS}) AS rank"
-            " FROM article_search WHERE article_search MATCH :fts AND rowid >= ("
-            " SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM article_search"
-            f" WHERE article_search MATCH :fts ORDER BY rowid DESC LIMIT {RANK_WINDOW}))"
-            " ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
+        ranked = (
+            f"WITH matched AS (SELECT rowid AS id, bm25(article_search,"
+            f" {SQLITE_WEIGHTS}) AS rank FROM article_search WHERE article_search MATCH :fts"
+            " AND rowid >= (SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM article_search"
+            f" WHERE article_search MATCH :fts ORDER BY rowid DESC LIMIT {RANK_WINDOW}))),"
+            " ranked AS (SELECT matched.id, articles.story_id, matched.rank FROM matched"
+            " JOIN articles ON articles.id = matched.id)"
         )
+    # An article without a story (an archive being upgraded) is a story of its own.
+    sql = ranked + (
+        ", best AS (SELECT id, rank, row_number() OVER (PARTITION BY coalesce(story_id, -id)"
+        " ORDER BY rank, id DESC) AS nth FROM ranked)"
+        " SELECT id, rank FROM best WHERE nth = 1"
+        " ORDER BY rank, id DESC LIMIT :limit OFFSET :offset"
+    )
     return _bind(conn, text(sql), groups).columns(id=Integer, rank=Float)
 
 

@@ -169,7 +169,6 @@ class Told:
 
     views: list[ArticleView]
     before: int | None
-    consumed: int  # how many of the given views were looked at (a next page starts after them)
 
 
 async def latest_page(
@@ -208,13 +207,12 @@ async def tell(
     chosen: list[int] = []
     first_of: dict[int, ArticleView] = {}
     before = None
-    consumed = len(views)
-    for position, view in enumerate(views):
+    for view in views:
         key = _story_key(view)
         if key in shown or key in first_of:
             continue
         if limit is not None and len(chosen) == limit:
-            before, consumed = view.id + 1, position
+            before = view.id + 1
             break
         first_of[key] = view
         chosen.append(key)
@@ -222,7 +220,7 @@ async def tell(
         before = min((view.id for view in views), default=None)
     stories_of = {key: view for key, view in first_of.items() if key > 0}
     told = await _represented(conn, list(stories_of))
-    return Told([told.get(key) or first_of[key] for key in chosen], before, consumed)
+    return Told([told.get(key) or first_of[key] for key in chosen], before)
 
 
 def _story_key(view: ArticleView) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
+from bot.handlers import search
 from bot.ingest.pipeline import ingest_documents
 from tests.retellings import (
     FINAL_RIA,
@@ -43,6 +44,18 @@ async def test_latest_pages_on_without_repeating_a_story(retold):
     second = retold.api.sent_messages(retold.user["id"])[-1]
     shown = first["text"] + second["text"]
     assert shown.count(FIRE_TITLE) == 1 and shown.count(FINAL_TITLE) == 1
+
+
+async def test_search_pages_on_without_repeating_a_story(retold, monkeypatch):
+    monkeypatch.setattr(search, "PAGE", 1)
+    [page] = await retold.say("/search пожар")
+    shown = [page["text"]]
+    while page.get("reply_markup"):
+        await retold.press(page)
+        page = (await retold.api.wait_sent(retold.user["id"], count=len(shown) + 1))[-1]
+        shown.append(page["text"])
+    assert shown[-1] == texts.NOTHING_MORE
+    assert "".join(shown).count(FIRE_TITLE) == 1  # ranked fire, garage, fire, fire
 
 
 async def test_top_ranks_stories_by_outlets_then_recency(retold):

@@ -69,3 +69,18 @@ async def test_latest_pages_tell_a_story_on_its_newest_article_once(database):
     )
     assert await latest_pages(database, 2) == [["Финал", "Гол"], ["Курс"]]
     assert await latest_pages(database, 1, topics=["sport"]) == [["Финал"], ["Гол"], []]
+
+
+async def test_search_ranks_each_story_once_across_pages(database):
+    # Equal matches rank newest first: "Биржа" 3, "Рынок" 2, then "Биржа" again through 1.
+    await archive(
+        database,
+        ("Биржа", "Биржа 1", ("economy",)),
+        ("Рынок", "Рынок 2", ("economy",)),
+        ("Биржа", "Биржа 3", ("economy",)),
+    )
+    async with database.read() as conn:
+        pages = [await articles.search(conn, "индекс", limit=1, offset=n) for n in range(3)]
+        everything = await articles.search(conn, "индекс", limit=10)
+    assert [story_names(page) for page in pages] == [["Биржа"], ["Рынок"], []]
+    assert [view.title for view in everything] == ["Биржа 3", "Рынок 2"]  # the best match each
