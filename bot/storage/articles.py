@@ -35,6 +35,8 @@ MAX_INDEX_LEMMAS = 20_000
 """Lemmas indexed per article: enough for any news text, and under PostgreSQL's tsvector
 limits (1 MB, positions up to 16383) for a 5 MB page."""
 
+STORY_READ = 3  # articles read per story wanted: a story told by several outlets is shown once
+
 NEWEST = 2**31 - 1  # the greatest article id (INTEGER), for "before nothing"
 
 # PostgreSQL advisory lock: held shared by every transaction that stores articles, taken
@@ -368,13 +370,16 @@ async def search(
     conn: AsyncConnection, query: str, *, limit: int = 5, offset: int = 0
 ) -> list[ArticleView]:
     """Articles with every word of `query` (on lemmas), the best match of each story only,
-    best first, newest among equals; only the newest dialect.RANK_WINDOW matches are ranked
-    (a news archive is read for news). `offset` counts stories."""
+    best first, newest among equals; `offset` counts stories. Only the newest
+    dialect.RANK_WINDOW matches are ranked (a news archive is read for news), and of those the
+    best (offset + limit) * STORY_READ read: a page may come out short then, but it never
+    repeats a story of an earlier page."""
     groups = query_groups([query])
     if not groups:
         return []
     ranked = dialect.match_ranked(conn, groups)
-    ids = await conn.scalars(ranked, {"limit": limit, "offset": offset})
+    read = (offset + limit) * STORY_READ
+    ids = await conn.scalars(ranked, {"limit": limit, "offset": offset, "read": read})
     return await get_many(conn, list(ids))
 
 

@@ -65,22 +65,27 @@ def match_newest(conn: AsyncConnection, groups: Groups) -> TextualSelect:
 
 def match_ranked(conn: AsyncConnection, groups: Groups) -> TextualSelect:
     """Ids and ranks (lower is better) of the best matching article of each story, best first,
-    newest first among equals: a story has one place in the ranking, so pages by offset show it
-    once. Only the RANK_WINDOW newest matches are ranked, so a word found in half the archive
-    costs no more than a rare one. Params: limit, offset."""
+    newest first among equals, taken from the :read best matching articles. Stories ranked by
+    their first article in a ranking of articles are a prefix of the stories of a longer one,
+    so pages by offset (counting stories), each reading as far as it needs, show a story once.
+    Only the RANK_WINDOW newest matches are ranked, so a word found in half the archive costs
+    no more than a rare one. Params: limit, offset, read."""
     if conn.dialect.name == "postgresql":
         query = _tsquery(groups)
         ranked = (
             f"WITH recent AS (SELECT id, story_id, search FROM articles WHERE search @@ ({query})"
             f" ORDER BY id DESC LIMIT {RANK_WINDOW}),"
-            f" ranked AS (SELECT id, story_id, -ts_rank(search, {query}) AS rank FROM recent)"
+            f" ranked AS (SELECT id, story_id, -ts_rank(search, {query}) AS rank FROM recent"
+            " ORDER BY rank, id DESC LIMIT :read)"
         )
     else:
+        # The story is looked up for the articles read only: it is the last column of long rows.
         ranked = (
-            f"WITH matched AS (SELECT rowid AS id, bm25(article_search,"
-            f" {SQLITE_WEIGHTS}) AS rank FROM article_search WHERE article_search MATCH :fts"
-            " AND rowid >= (SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM article_search"
-            f" WHERE article_search MATCH :fts ORDER BY rowid DESC LIMIT {RANK_WINDOW}))),"
+            f"WITH matched AS (SELECT rowid AS id, bm25(article_search, {SQLITE_WEIGHTS}) AS rank"
+            " FROM article_search WHERE article_search MATCH :fts AND rowid >= ("
+            " SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM article_search"
+            f" WHERE article_search MATCH :fts ORDER BY rowid DESC LIMIT {RANK_WINDOW}))"
+            " ORDER BY rank, rowid DESC LIMIT :read),"
             " ranked AS (SELECT matched.id, articles.story_id, matched.rank FROM matched"
             " JOIN articles ON articles.id = matched.id)"
         )

@@ -13,7 +13,14 @@ from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
-from bot.storage.articles import ArticleView, SourceLink, among, get_many, latest
+from bot.storage.articles import (
+    STORY_READ,
+    ArticleView,
+    SourceLink,
+    among,
+    get_many,
+    latest,
+)
 from bot.storage.bulk import execute_rows, insert_rows
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
 
@@ -160,8 +167,6 @@ async def count_unassigned(conn: AsyncConnection) -> int:
 
 # -- telling --------------------------------------------------------------------------------
 
-STORY_READ = 3  # articles read per story wanted: a story told by several outlets is shown once
-
 
 @dataclass(frozen=True, slots=True)
 class Told:
@@ -185,7 +190,7 @@ async def latest_page(
     found = await latest(
         conn, topics=topics, keywords=keywords, limit=count * STORY_READ, before_id=before_id
     )
-    shown = set()
+    shown: set[int] = set()
     if before_id is not None:
         shown = await _shown_from(conn, found, before_id, topics=topics, keywords=keywords)
     return await tell(conn, found, limit=count, shown=shown)
