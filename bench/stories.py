@@ -78,31 +78,39 @@ def bench_pairs() -> tuple[float, float, int, str]:
 
 
 def fill_stories(path: Path) -> datetime:
-    """Each article of a bulk-written archive its own story, with its index keys (from its
-    title); the newest publication time."""
+    """Each article of a bulk-written archive its own story, with its index keys; the stories
+    new articles can reach (published in the archive's last 4 days: the new ones' day and
+    their 48-hour window) with their stored profiles, as ingest stores them. The newest
+    publication time."""
     from bot.storage.stories import hour
-    from summarizer.stories import profile
+    from summarizer.stories import profile_from_lemmas
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
-    rows = conn.execute("SELECT id, title, published_at FROM articles").fetchall()
-    keys_of: dict[str, list[str]] = {}
+    newest = datetime.fromisoformat(
+        conn.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    ).replace(tzinfo=UTC)
+    reachable = newest - timedelta(days=4)
+    rows = conn.execute(
+        "SELECT id, title_lemmas, text_lemmas, published_at FROM articles"
+    ).fetchall()
     stories, keys = [], []
-    for article_id, title, published in rows:
-        if title not in keys_of:
-            keys_of[title] = profile(title, "").keys()
+    for article_id, title_lemmas, text_lemmas, published in rows:
         moment = datetime.fromisoformat(published).replace(tzinfo=UTC)
-        stories.append((article_id, article_id, published, published, 1))
-        keys += [(key, hour(moment), article_id) for key in keys_of[title]]
+        found = profile_from_lemmas(
+            title_lemmas.split(), text_lemmas.split() if moment >= reachable else []
+        )
+        encoded = found.encode() if moment >= reachable else None
+        stories.append((article_id, article_id, published, published, 1, encoded))
+        keys += [(key, hour(moment), article_id) for key in found.index_keys()]
     conn.execute("BEGIN")
     conn.execute("UPDATE articles SET story_id = id")
-    conn.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?)", stories)
+    conn.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?)", stories)
     conn.executemany("INSERT INTO story_keys (key, hour, story_id) VALUES (?, ?, ?)", keys)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
-    newest = conn.execute("SELECT max(published_at) FROM articles").fetchone()[0]
     conn.close()
-    return datetime.fromisoformat(newest).replace(tzinfo=UTC)
+    return newest
 
 
 async def bench_assignment(path: Path, pages: list[str], newest: datetime) -> dict[str, float]:

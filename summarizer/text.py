@@ -41,20 +41,22 @@ class Analysis(NamedTuple):
     lemma: str
     pos: str  # OpenCorpora part of speech ("NOUN", "VERB", ...); "" for non-Cyrillic words
     proper: bool  # a name, surname, place, organization or abbreviation
+    name: bool  # proper, but not an abbreviation that names nothing ("млрд", "тыс", "вуз")
 
 
-_PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Abbr")
+_NAME = ("Name", "Surn", "Patr", "Geox", "Orgn")
 
 
 @lru_cache(maxsize=200_000)
 def analyze(word: str) -> Analysis:
     """pymorphy3's most likely analysis of one lowercased word; non-Cyrillic words as is."""
     if not any("а" <= char <= "я" or char == "ё" for char in word):
-        return Analysis(word, "", False)
+        return Analysis(word, "", False, False)
     parse = _analyzer().parse(word)[0]
-    proper = any(grammeme in parse.tag for grammeme in _PROPER)
+    name = any(grammeme in parse.tag for grammeme in _NAME)
+    proper = name or "Abbr" in parse.tag
     # str(): pymorphy3's grammeme is a str subclass whose == runs Python code.
-    return Analysis(parse.normal_form.replace("ё", "е"), str(parse.tag.POS or ""), proper)
+    return Analysis(parse.normal_form.replace("ё", "е"), str(parse.tag.POS or ""), proper, name)
 
 
 @lru_cache(maxsize=200_000)

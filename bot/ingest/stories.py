@@ -2,7 +2,7 @@
 stories with an article published within 48 hours of it, or a new one.
 
 Candidates come from an index, not a scan: each article puts its rarest title words and names
-(`Profile.keys`) into `story_keys` with its publication time; a new article looks its own keys
+(`Profile.index_keys`) into `story_keys` with its publication time; a new article looks its own keys
 up in its time window, and the stories sharing the most keys (at most `CANDIDATES`) are
 compared with `summarizer.stories.similarity` against their representative, the story's first
 article. The best one from the threshold up is joined. An article never moves afterwards.
@@ -45,7 +45,7 @@ def member(found: Profile, published: datetime | None) -> Member:
     """The article of profile `found` published at `published` (None: unknown)."""
     now = utcnow()
     at = min(published, now) if published else now
-    return Member(found, at, tuple(found.keys()), stored.hour(at))
+    return Member(found, at, tuple(found.index_keys()), stored.hour(at))
 
 
 class ProfileCache:
@@ -103,7 +103,8 @@ class StoryIndex:
             for position, item in enumerate(members)
             for key in item.keys
         ]
-        for position, story_id, shared in await stored.shared_keys(conn, wanted, MIN_SHARED_KEYS):
+        found = await stored.shared_keys(conn, wanted, min_shared=MIN_SHARED_KEYS, most=CANDIDATES)
+        for position, story_id, shared in found:
             index.found.setdefault(position, {})[story_id] = shared
         candidates = {
             ref
@@ -123,8 +124,8 @@ class StoryIndex:
                 missing.append(story_id)
             else:
                 self.profiles[story_id] = found
-        for story_id, (title, text) in (await stored.representatives(conn, missing)).items():
-            self.profiles[story_id] = profile_from_lemmas(title.split(), text.split())
+        for story_id, found in (await stored.representatives(conn, missing)).items():
+            self.profiles[story_id] = _profile_of(found)
             cache.put(story_id, self.profiles[story_id])
 
     def _candidates(self, position: int, item: Member) -> list[int]:
@@ -165,13 +166,27 @@ class StoryIndex:
         return refs
 
 
+def _profile_of(found: stored.Representative) -> Profile:
+    if found.profile is not None:
+        return Profile.decode(found.profile)
+    return profile_from_lemmas(found.title_lemmas.split(), found.text_lemmas.split())
+
+
 def joined(
     ids: Sequence[int], members: Sequence[Member], refs: Sequence[int]
 ) -> list[stored.Joined]:
-    """What `stored.record` writes once the new articles have their ids."""
+    """What `stored.record` writes once the new articles have their ids (a story's first
+    article brings its profile, encoded)."""
     return [
-        stored.Joined(article_id, ids[-ref - 1] if ref < 0 else ref, item.at, item.keys)
+        stored.Joined(
+            article_id,
+            story_id,
+            item.at,
+            item.keys,
+            item.profile.encode() if story_id == article_id else None,
+        )
         for article_id, item, ref in zip(ids, members, refs, strict=True)
+        for story_id in [ids[-ref - 1] if ref < 0 else ref]
     ]
 
 
@@ -180,7 +195,7 @@ def remember(
 ) -> None:
     """After the commit: keep the profiles of the stories the batch started."""
     for record, item in zip(records, members, strict=True):
-        if record.story_id == record.article_id:
+        if record.starts_story:
             cache.put(record.story_id, item.profile)
 
 

@@ -145,27 +145,30 @@ def hour_of(conn: AsyncConnection, column: ColumnElement) -> ColumnElement[str]:
 
 def shared_keys(conn: AsyncConnection, wanted: Sequence[tuple[int, str, int, int]]) -> TextClause:
     """For each (n, key, first hour, last hour) of `wanted`: the stories indexed under that
-    key within those hours, counted per n and story; rows (n, story_id, shared), only those
-    sharing at least :min_shared keys. One statement for a whole batch."""
-    join = (
-        " JOIN story_keys AS k ON k.key = w.key AND k.hour BETWEEN w.lo AND w.hi"
-        " GROUP BY w.n, k.story_id HAVING count(DISTINCT k.key) >= :min_shared"
-    )
+    key within those hours, counted per n and story; rows (n, story_id, shared) of the
+    :most stories sharing the most keys with n (the oldest first among equals), each sharing
+    at least :min_shared. One statement for a whole batch, which returns only those."""
     if conn.dialect.name == "postgresql":
         columns = list(zip(*wanted, strict=True)) if wanted else [(), (), (), ()]
-        sql = (
-            "SELECT w.n, k.story_id, count(DISTINCT k.key) AS shared FROM unnest("
-            "CAST(:ns AS integer[]), CAST(:keys AS varchar[]), CAST(:los AS integer[]),"
-            " CAST(:his AS integer[])) AS w(n, key, lo, hi)" + join
+        source = (
+            "unnest(CAST(:ns AS integer[]), CAST(:keys AS varchar[]), CAST(:los AS integer[]),"
+            " CAST(:his AS integer[])) AS w(n, key, lo, hi)"
         )
         names = ("ns", "keys", "los", "his")
-        return text(sql).bindparams(
-            *(bindparam(name, list(values)) for name, values in zip(names, columns, strict=True))
+        params = [bindparam(name, list(got)) for name, got in zip(names, columns, strict=True)]
+    else:
+        source = (
+            "(SELECT json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS key,"
+            " json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi"
+            " FROM json_each(:wanted)) AS w"
         )
+        params = [bindparam("wanted", json.dumps(list(wanted)))]
     sql = (
-        "SELECT w.n, k.story_id, count(DISTINCT k.key) AS shared FROM (SELECT"
-        " json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS key,"
-        " json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi"
-        " FROM json_each(:wanted)) AS w" + join
+        "SELECT n, story_id, shared FROM (SELECT w.n, k.story_id, count(DISTINCT k.key) AS"
+        " shared, row_number() OVER (PARTITION BY w.n ORDER BY count(DISTINCT k.key) DESC,"
+        f" k.story_id) AS place FROM {source}"
+        " JOIN story_keys AS k ON k.key = w.key AND k.hour BETWEEN w.lo AND w.hi"
+        " GROUP BY w.n, k.story_id HAVING count(DISTINCT k.key) >= :min_shared) AS found"
+        " WHERE place <= :most"
     )
-    return text(sql).bindparams(wanted=json.dumps(list(wanted)))
+    return text(sql).bindparams(*params)

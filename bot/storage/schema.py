@@ -115,11 +115,13 @@ stories = Table(
     Column("first_at", UTCDateTime, nullable=False),  # publication times of its articles
     Column("last_at", UTCDateTime, nullable=False),
     Column("size", Integer, nullable=False),  # articles
+    # The representative's summarizer.stories.Profile, encoded (NULL: from before 0009).
+    Column("profile", LargeBinary),
     Index("ix_stories_last_at", "last_at"),
 )
 
 # The index that finds the stories a new article may join: each article's rarest title words
-# and names (summarizer.stories.Profile.keys), with its story and its publication hour (hours
+# and names (summarizer.stories.Profile.index_keys), with its story and its publication hour (hours
 # since 1970 UTC: an integer is all a 48-hour window needs, and costs nothing to convert).
 story_keys = Table(
     "story_keys",
@@ -127,7 +129,7 @@ story_keys = Table(
     Column("key", String(64), nullable=False),
     Column("hour", Integer, nullable=False),
     Column("story_id", Integer, nullable=False),
-    Index("ix_story_keys_key", "key", "hour"),
+    Index("ix_story_keys_key", "key", "hour", "story_id"),  # the lookup reads no table row
 )
 
 # MinHash LSH bands of articles.fingerprint: articles sharing a band are near-duplicate

@@ -31,30 +31,51 @@ def hour(moment: datetime) -> int:
 
 
 async def shared_keys(
-    conn: AsyncConnection, wanted: Sequence[tuple[int, str, int, int]], min_shared: int
+    conn: AsyncConnection,
+    wanted: Sequence[tuple[int, str, int, int]],
+    *,
+    min_shared: int,
+    most: int,
 ) -> list[tuple[int, int, int]]:
-    """(n, story, shared keys) for every story indexed under at least `min_shared` of the
-    keys `wanted` gives for n, each key with its first and last hour: (n, key, first, last).
-    One statement for a batch, which returns the candidates only."""
+    """(n, story, shared keys) for the `most` stories indexed under the most keys `wanted`
+    gives for n (the oldest first among equals), and under at least `min_shared`; each key
+    comes with its first and last hour: (n, key, first, last). One statement for a batch,
+    which returns only those."""
     if not wanted:
         return []
-    rows = await conn.execute(dialect.shared_keys(conn, wanted), {"min_shared": min_shared})
+    statement = dialect.shared_keys(conn, wanted)
+    rows = await conn.execute(statement, {"min_shared": min_shared, "most": most})
     return [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Representative:
+    """What a story is compared by: its stored profile, or for a story from before profiles
+    were stored, its representative's lemmas (`articles.title_lemmas`, `text_lemmas`)."""
+
+    profile: bytes | None
+    title_lemmas: str  # "" where a profile is
+    text_lemmas: str
 
 
 async def representatives(
     conn: AsyncConnection, story_ids: Sequence[int]
-) -> dict[int, tuple[str, str]]:
-    """The stored lemmas of the title and text of each story's representative article
-    (`articles.title_lemmas`, `text_lemmas`), by story id."""
+) -> dict[int, Representative]:
+    """Each story's representative, by story id; lemmas are read only where no profile is."""
     if not story_ids:
         return {}
+    unprofiled = stories.c.profile.is_(None)
     rows = await conn.execute(
-        select(stories.c.id, articles.c.title_lemmas, articles.c.text_lemmas)
+        select(
+            stories.c.id,
+            stories.c.profile,
+            case((unprofiled, articles.c.title_lemmas), else_=""),
+            case((unprofiled, articles.c.text_lemmas), else_=""),
+        )
         .join(articles, articles.c.id == stories.c.representative_id)
         .where(dialect.one_of(conn, stories.c.id, sorted(set(story_ids))))
     )
-    return {story_id: (title, text) for story_id, title, text in rows}
+    return {story_id: Representative(*found) for story_id, *found in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +87,11 @@ class Joined:
     story_id: int
     at: datetime
     keys: Sequence[str]
+    profile: bytes | None  # encoded, for the article that starts its story
+
+    @property
+    def starts_story(self) -> bool:
+        return self.story_id == self.article_id
 
 
 async def record(conn: AsyncConnection, joined: Sequence[Joined]) -> None:
@@ -77,24 +103,44 @@ async def record(conn: AsyncConnection, joined: Sequence[Joined]) -> None:
     for item in joined:
         span = spans.setdefault(item.story_id, [item.at, item.at, 0])
         span[0], span[1], span[2] = min(span[0], item.at), max(span[1], item.at), span[2] + 1
-    new = {item.story_id for item in joined if item.story_id == item.article_id}
+    started = {item.story_id: item for item in joined if item.starts_story}
     await insert_rows(
         conn,
         stories,
         [
-            {"id": sid, "representative_id": sid, "first_at": first, "last_at": last, "size": size}
+            {
+                "id": sid,
+                "representative_id": sid,
+                "first_at": first,
+                "last_at": last,
+                "size": size,
+                "profile": started[sid].profile,
+            }
             for sid, (first, last, size) in spans.items()
-            if sid in new
+            if sid in started
         ],
     )
     grown = [
         {"sid": sid, "first": first, "last": last, "added": size}
         for sid, (first, last, size) in spans.items()
-        if sid not in new
+        if sid not in started
     ]
     await execute_rows(conn, _GROW, grown)
+    # Most new articles start their story: one statement for those, one row each for the rest.
+    if started:
+        await conn.execute(
+            update(articles)
+            .where(dialect.one_of(conn, articles.c.id, sorted(started)))
+            .values(story_id=articles.c.id)
+        )
     await execute_rows(
-        conn, _SET_STORY, [{"aid": item.article_id, "sid": item.story_id} for item in joined]
+        conn,
+        _SET_STORY,
+        [
+            {"aid": item.article_id, "sid": item.story_id}
+            for item in joined
+            if not item.starts_story
+        ],
     )
     await insert_rows(
         conn,

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls
-from bot.ingest.stories import assign_unassigned
+from bot.ingest.stories import assign_unassigned, profile_cache
 from bot.storage import articles
 from bot.storage.schema import articles as articles_table
 from bot.storage.schema import stories
@@ -97,3 +97,13 @@ async def test_upgrade_gives_stories_to_articles_stored_before_them(database):
         ).one()
     assert story == {ids[0]: ids[0], ids[1]: ids[1], ids[2]: ids[0]}
     assert (first_at, last_at) == (published, published + timedelta(hours=2))
+
+
+async def test_a_story_stored_before_profiles_is_compared_by_its_lemmas(database):
+    [first] = await ingest_documents(database, [FIRE_TASS])
+    async with database.transaction() as conn:
+        await conn.execute(update(stories).values(profile=None))  # as migration 0009 leaves it
+    profile_cache(database).items.clear()  # a process started after the upgrade
+    await ingest_documents(database, [FIRE_INTERFAX, OTHER_FIRE])
+    assert await story_of(database, FIRE_INTERFAX.url) == first.article_id
+    assert await story_of(database, OTHER_FIRE.url) != first.article_id

@@ -238,3 +238,24 @@ async def test_search_ranks_only_the_newest_matches(database, monkeypatch):
         found = [view.id for view in await articles.search(conn, "биржа")]
     assert sorted(found) == sorted(newer)
     assert oldest not in found
+
+
+async def test_migration_0009_goes_back_and_forth_keeping_stories(database):
+    [article_id] = await store(database, new_article("Туризм растёт", "Туристов стало больше."))
+
+    def downgrade_to_0008(sync_connection) -> None:
+        command.downgrade(alembic_config(sync_connection), "0008")
+
+    async with database.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO stories (id, representative_id, first_at, last_at, size, profile)"
+                " VALUES (:id, :id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, :profile)"
+            ),
+            {"id": article_id, "profile": b"encoded"},
+        )
+        await conn.run_sync(downgrade_to_0008)
+    await upgrade(database)
+    async with database.read() as conn:
+        rows = await conn.execute(text("SELECT id, profile FROM stories"))
+        assert rows.all() == [(article_id, None)]  # from now on compared by its lemmas

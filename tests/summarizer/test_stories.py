@@ -6,6 +6,7 @@ import pytest
 
 from summarizer.stories import (
     THRESHOLD,
+    Profile,
     profile,
     profile_of,
     same_story,
@@ -65,9 +66,31 @@ def test_similarity_is_between_zero_and_one_and_empty_input_is_not_a_story():
 def test_names_and_keys_come_from_names_and_rare_title_words():
     found = profile_of(RATE_TASS)
     assert {"набиуллин", "цб"} <= found.names
-    keys = found.keys()
+    keys = found.index_keys()
     assert keys and set(keys) <= found.title.keys() | found.names
     assert "набиуллин" in keys
+
+
+def test_abbreviations_that_name_nothing_are_no_keys():
+    found = profile_of("Бюджет получит 5 млрд руб\nМинфин направит средства на дороги.")
+    assert {"млрд", "руб"} <= found.names  # still a shared mention when comparing
+    assert not {"млрд", "руб"} & set(found.index_keys())
+
+
+@pytest.mark.parametrize("article", [RATE_TASS, RATE_RIA, RATE_OTHER, "", "Заголовок\n8 ноября"])
+def test_a_profile_comes_back_from_its_encoding(article):
+    found = profile_of(article)
+    restored = Profile.decode(found.encode())
+    assert restored.vector.keys() == found.vector.keys()
+    assert (restored.title, restored.names, restored.dates) == (
+        found.title,
+        found.names,
+        found.dates,
+    )
+    for other in (RATE_TASS, RATE_OTHER):
+        assert similarity(restored, profile_of(other)) == pytest.approx(
+            similarity(found, profile_of(other)), abs=1e-6
+        )
 
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "stories_pairs_dev.tsv"
