@@ -6,11 +6,12 @@ stories costs ingest when the archive holds 100,000 articles.
 Pairs: the labeled dev pairs (../shared/eval/stories_pairs_dev.tsv) when present, else every
 pair of seeds/; the baseline is lemmatizing both texts, which any lemma-based method pays.
 Assignment: the archive is written in bulk as bench/archive.py writes it, each article its own
-story with its index keys; then articles published within its last day (generated the same
-way, so their titles and names meet the archive's) are ingested batch by batch as `svodka
-ingest` does, after the same warm-up as bench/archive.py, and the story steps are timed apart
-from the rest: the profile of each new
-article, the index lookup, the comparisons and the writes of stories and keys.
+story with its index keys (and, within reach of the new articles, its stored profile); then
+articles published within its last day (generated the same way, so their titles and names
+meet the archive's) are ingested batch by batch as `svodka ingest` does, after the same
+warm-up as bench/archive.py, and the story steps are timed apart from the rest: the profile of
+each new article, the index lookup, the comparisons and the writes of stories and keys. The
+baseline is summarizing the same articles alone, batch by batch before each is ingested.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ async def bench_assignment(path: Path, pages: list[str], newest: datetime) -> di
     from bot.ingest.document import Document
     from bot.storage import Database, articles
     from bot.storage import stories as stored
+    from summarizer import summarize
     from summarizer.stories import profile_from_lemmas
 
     rng = random.Random(5)
@@ -137,9 +139,13 @@ async def bench_assignment(path: Path, pages: list[str], newest: datetime) -> di
     cache = assignment.profile_cache(db)
     await pipeline.ingest_documents(db, docs[:WARM_UP])  # warm caches, as bench/archive.py
     docs = docs[WARM_UP:]
-    spent = dict.fromkeys(("profile", "lookup", "assign", "record", "ingest"), 0.0)
+    spent = dict.fromkeys(("profile", "lookup", "assign", "record", "ingest", "alone"), 0.0)
     added = 0
     for start in range(0, len(docs), BATCH):
+        began = time.perf_counter()
+        for doc in docs[start : start + BATCH]:  # the baseline, batch by batch as archive.py
+            summarize(doc.text, sentences=3)
+        spent["alone"] += time.perf_counter() - began
         began = time.perf_counter()
         drafts = [pipeline.prepare(doc) for doc in docs[start : start + BATCH]]
         async with db.read() as conn:
@@ -176,7 +182,8 @@ async def bench_assignment(path: Path, pages: list[str], newest: datetime) -> di
         spent["ingest"] += ingest_before_stories + inserted
         added += len(plan.fresh)
     await db.close()
-    return {name: seconds * 1000 / added for name, seconds in spent.items()} | {"added": added}
+    per_article = {name: seconds * 1000 / added for name, seconds in spent.items()}
+    return per_article | {"added": added, "alone": spent["alone"] * 1000 / len(docs)}
 
 
 def main() -> None:
@@ -206,6 +213,9 @@ def main() -> None:
         ("  story: writes (stories, keys)", timed["record"], "ms/article", "", None),
         (f"story assignment, {size} archive", assign_ms, "ms/article", "<= 0.5",
          assign_ms <= TARGET_ASSIGN_MS),
+        ("summarizing the same articles alone (baseline)", timed["alone"], "ms/article", "",
+         None),
+        ("story assignment / summarizing alone", assign_ms / timed["alone"], "x", "", None),
     ]  # fmt: skip
     print(f"  {timed['added']:.0f} new articles stored", file=sys.stderr)
     print_targets(rows)
