@@ -25,7 +25,8 @@ async def archive(db, *items: tuple[str, str, tuple[str, ...]]) -> None:
                 conn, sample_article(title, "Индекс вырос.", key=key, topics=topics)
             )
             story_id = first_of.setdefault(story, article_id)
-            await stories.record(conn, [stories.Joined(article_id, story_id, utcnow(), ())])
+            joined = stories.Joined(article_id, story_id, utcnow(), (), profile=None)
+            await stories.record(conn, [joined])
 
 
 def story_names(views) -> list[str]:
