@@ -179,7 +179,12 @@ def pairs_told_as_one(path: Path) -> tuple[int, int, int, int]:
         rows = list(csv.DictReader(file, delimiter="\t"))
 
     def story(url: str) -> int | None:
-        found = conn.execute("SELECT story_id FROM articles WHERE url = ?", (canonical_url(url),))
+        """The story of the article stored under `url`, or merged into one as its source."""
+        found = conn.execute(
+            "SELECT story_id FROM articles WHERE url = :url UNION SELECT story_id FROM articles"
+            " JOIN article_sources AS s ON s.article_id = articles.id WHERE s.url = :url",
+            {"url": canonical_url(url)},
+        )
         return (found.fetchone() or [None])[0]
 
     joined = [
