@@ -248,7 +248,7 @@ async def bench_assignment(path: Path, before: list, docs: list) -> dict[str, fl
             await stored.record(conn, records)
             spent["record"] += time.perf_counter() - clock
             await articles.add_sources(
-                conn, [(ref if ref > 0 else ids[-ref - 1], source) for ref, source in plan.merges]
+                conn, [(assignment.resolved(ref, ids), source) for ref, source in plan.merges]
             )
         assignment.remember(cache, records, plan.members)
         spent["ingest"] += ingest_before_stories + inserted

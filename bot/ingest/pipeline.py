@@ -252,12 +252,12 @@ class Plan:
         ids = await articles.insert_many(conn, self.fresh)
         self.stories = stories.joined(ids, self.members, refs)
         await stored_stories.record(conn, self.stories)
-
-        def resolve(ref: int) -> int:
-            return ids[-ref - 1] if ref < 0 else ref
-
-        await articles.add_sources(conn, [(resolve(ref), source) for ref, source in self.merges])
-        return [IngestResult(resolve(ref), status, reason) for ref, status, reason in self.outcomes]
+        merges = [(stories.resolved(ref, ids), source) for ref, source in self.merges]
+        await articles.add_sources(conn, merges)
+        return [
+            IngestResult(stories.resolved(ref, ids), status, reason)
+            for ref, status, reason in self.outcomes
+        ]
 
 
 def duplicate_of(new: NewArticle, known: articles.Known) -> tuple[int, str] | None:

@@ -174,22 +174,23 @@ def _profile_of(found: stored.Representative) -> Profile:
     return profile_from_lemmas(found.title_lemmas.split(), found.text_lemmas.split())
 
 
+def resolved(ref: int, ids: Sequence[int]) -> int:
+    """A batch's reference as an id once its new articles are stored (`ids`, in order): an id
+    already, or -(n + 1) for the batch's n-th new article."""
+    return ids[-ref - 1] if ref < 0 else ref
+
+
 def joined(
     ids: Sequence[int], members: Sequence[Member], refs: Sequence[int]
 ) -> list[stored.Joined]:
     """What `stored.record` writes once the new articles have their ids (a story's first
     article brings its profile, encoded)."""
-    return [
-        stored.Joined(
-            article_id,
-            story_id,
-            item.at,
-            item.keys,
-            item.profile.encode() if story_id == article_id else None,
-        )
-        for article_id, item, ref in zip(ids, members, refs, strict=True)
-        for story_id in [ids[-ref - 1] if ref < 0 else ref]
-    ]
+    records = []
+    for article_id, item, ref in zip(ids, members, refs, strict=True):
+        story_id = resolved(ref, ids)
+        profile = item.profile.encode() if story_id == article_id else None
+        records.append(stored.Joined(article_id, story_id, item.at, item.keys, profile))
+    return records
 
 
 def remember(
