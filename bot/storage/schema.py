@@ -62,7 +62,8 @@ sources = Table(
     "sources",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),  # feed | page | file | manual
+    # feed | page | file | manual | channel (a public channel's web preview) | admin_channel
+    Column("kind", String(16), nullable=False),
     Column("url", Text, nullable=False, unique=True),
     Column("title", Text),
     Column("etag", Text),
@@ -79,6 +80,8 @@ sources = Table(
     Column("failing_since", UTCDateTime),  # first failure of the current run; NULL when fine
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("chat_id", BigInteger),  # an administered channel's chat id (its updates carry it)
+    Index("ix_sources_chat_id", "chat_id", unique=True),
 )
 
 articles = Table(

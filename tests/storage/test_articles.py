@@ -259,3 +259,23 @@ async def test_migration_0009_goes_back_and_forth_keeping_stories(database):
     async with database.read() as conn:
         rows = await conn.execute(text("SELECT id, profile FROM stories"))
         assert rows.all() == [(article_id, None)]  # from now on compared by its lemmas
+
+
+async def test_migration_0010_goes_back_and_forth_keeping_sources(database):
+    def downgrade_to_0009(sync_connection) -> None:
+        command.downgrade(alembic_config(sync_connection), "0009")
+
+    async with database.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO sources (kind, url, poll_interval, failures, active, created_at,"
+                " chat_id) VALUES ('admin_channel', 'u', 900, 0, true, CURRENT_TIMESTAMP, -100123)"
+            )
+        )
+        await conn.run_sync(downgrade_to_0009)
+        kept = await conn.execute(text("SELECT kind, url FROM sources"))
+        assert kept.all() == [("admin_channel", "u")]
+    await upgrade(database)
+    async with database.read() as conn:
+        rows = await conn.execute(text("SELECT url, chat_id FROM sources"))
+        assert rows.all() == [("u", None)]
