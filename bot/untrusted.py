@@ -21,8 +21,8 @@ def web_link(url: str | None) -> str | None:
     url = url.strip()
     try:
         parts = urlsplit(url)
-        has_host = bool(parts.hostname)
-    except ValueError:  # an invalid IPv6 host or port
+        has_host = bool(parts.hostname) and parts.port != 0  # .port raises past 65535
+    except ValueError:  # an invalid IPv6 host, or a port out of range
         return None
     if parts.scheme.lower() not in WEB_SCHEMES or not has_host:
         return None

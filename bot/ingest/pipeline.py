@@ -156,6 +156,9 @@ def prepare_all(docs: Sequence[Document], *, complete: bool) -> list[Draft | Ing
             prepared.append(draft)
         except (Rejected, SourceError) as error:
             prepared.append(IngestResult(None, "rejected", str(error)))
+        except Exception as error:  # a bug one crafted item finds must not lose the others
+            logger.warning("document %r not prepared: %r", doc.url, error)
+            prepared.append(IngestResult(None, "rejected", f"internal error: {error!r}"))
     return prepared
 
 

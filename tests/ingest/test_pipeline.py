@@ -272,3 +272,32 @@ async def test_a_new_topic_never_holds_another_ingest_back(postgres_database, mo
     async with postgres_database.read() as conn:
         views = await articles.get_many(conn, [(await first).article_id, second.article_id])
     assert set(views[0].topics) & set(views[1].topics)  # they did share a topic
+
+
+async def test_a_link_with_a_port_out_of_range_is_no_link(database, settings, tmp_path):
+    path = write_jsonl(
+        tmp_path / "news.jsonl",
+        {"title": "Туризм в горах", "text": STORY, "url": "https://news.example:99999/x"},
+        {"title": "Комета", "text": SEEDS.joinpath("005_novaya-kometa.txt").read_text()},
+    )
+    report = await ingest_paths_or_urls(database, [str(path)], settings, echo=lambda line: None)
+    assert (report.added, report.rejected) == (2, 0)
+    async with database.read() as conn:
+        assert {view.url for view in await articles.latest(conn)} == {None}
+
+
+async def test_a_document_that_breaks_preparing_is_rejected_alone(database, monkeypatch):
+    clean = summarizer.clean
+
+    def breaks_on_one(text: str):
+        if "Фермеры" in text:
+            raise IndexError("a bug this text finds")
+        return clean(text)
+
+    monkeypatch.setattr(summarizer, "clean", breaks_on_one)
+    seed = SEED_FILES[0].read_text(encoding="utf-8")
+    first, broken, last = await ingest_documents(
+        database, [Document(STORY), Document(REWRITE), Document(seed)]
+    )
+    assert (first.status, last.status) == ("added", "added")
+    assert broken.status == "rejected" and "a bug this text finds" in broken.reason
