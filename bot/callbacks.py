@@ -45,6 +45,12 @@ class SearchMore(CallbackData, prefix="sm"):
     query: str
 
 
+class FeedsMore(CallbackData, prefix="fm"):
+    """The next page of /feeds, from the feed at `offset`."""
+
+    offset: Offset
+
+
 class InstantSet(CallbackData, prefix="in"):
     """Switch instant pushes on or off, from /settings."""
 

@@ -110,9 +110,9 @@ def _add_archive_commands(sub) -> None:
     remove = feeds.add_parser("remove", help="stop polling a feed")
     remove.add_argument("feed", help="the feed's id or URL")
     remove.set_defaults(handler=lambda args: _archive("feeds_remove", args.feed))
-    feeds.add_parser("list", help="list feeds and how each is doing").set_defaults(
-        handler=lambda args: _archive("feeds_list")
-    )
+    listing = feeds.add_parser("list", help="list feeds and how each is doing")
+    listing.add_argument("--page", type=int, default=1, help="page of the list (default: 1)")
+    listing.set_defaults(handler=lambda args: _archive("feeds_list", args.page))
     opml_in = feeds.add_parser("import", help="add the feeds of an OPML file")
     opml_in.add_argument("file", metavar="FILE.opml")
     opml_in.set_defaults(handler=lambda args: _archive("feeds_import", args.file))

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.formatting import Bold, as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import render, texts
+from bot import keyboards, render, texts
+from bot.callbacks import FeedsMore
 from bot.config import Settings
 from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
@@ -30,9 +31,11 @@ if TYPE_CHECKING:  # the ingest stack (numpy, scipy, trafilatura) loads on the f
 router = Router(name=__name__)
 ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
 URL_PREFIXES = ("http://", "https://")
+FEEDS_PER_PAGE = 10
+MAX_FEED_BLOCK = 350  # characters: a page of blocks stays under Telegram's 4096
 
 
-async def is_admin(message: Message, settings: Settings) -> bool:
+async def is_admin(message: Message | CallbackQuery, settings: Settings) -> bool:
     return message.from_user is not None and message.from_user.id in settings.admins
 
 
@@ -112,15 +115,39 @@ async def add_by_message(
 
 @router.message(Command("feeds"), is_admin)
 async def list_feeds(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+    await show_feeds(message, conn, settings, offset=0)
+
+
+@router.callback_query(FeedsMore.filter(), is_admin, Magic(F.message))
+async def more_feeds(
+    query: CallbackQuery, callback_data: FeedsMore, conn: AsyncConnection, settings: Settings
+) -> None:
+    await query.answer()
+    await show_feeds(query.message, conn, settings, offset=callback_data.offset)
+
+
+async def show_feeds(
+    message: Message, conn: AsyncConnection, settings: Settings, *, offset: int
+) -> None:
+    """One message of FEEDS_PER_PAGE feeds from `offset`, with «Ещё» when more follow: a list
+    of thousands of feeds is read page by page, not sent as hundreds of messages."""
     now = utcnow()
     feeds = await sources.feeds_health(conn, now)
     if not feeds:
         await message.answer(texts.FEEDS_EMPTY)
         return
     tz = await chat_zone(conn, message.chat.id, settings)
-    blocks = [feed_block(number, health, now, tz) for number, health in enumerate(feeds, 1)]
-    for part in in_parts([texts.FEEDS_TITLE.format(len(feeds)), *blocks]):
-        await message.answer(**as_list(*part).as_kwargs())
+    shown = feeds[offset : offset + FEEDS_PER_PAGE]
+    blocks = [
+        feed_block(number, health, now, tz)[:MAX_FEED_BLOCK]
+        for number, health in enumerate(shown, offset + 1)
+    ]
+    following = offset + len(shown)
+    more = FeedsMore(offset=following) if following < len(feeds) else None
+    await message.answer(
+        **as_list(texts.FEEDS_TITLE.format(len(feeds)), *blocks).as_kwargs(),
+        reply_markup=keyboards.more(more),
+    )
 
 
 def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinfo) -> str:
@@ -145,20 +172,6 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
     if health.failing_long(now):
         lines.append(texts.FEED_FAILING_LONG.format(when(feed.failing_since)))
     return "\n".join(lines)
-
-
-def in_parts(blocks: list[str], *, limit: int = 3500) -> list[list[str]]:
-    """Blocks grouped into messages of at most `limit` characters (Telegram's is 4096)."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for block in blocks:
-        block = block[:limit]
-        if parts[-1] and size + len(block) > limit:
-            parts.append([])
-            size = 0
-        parts[-1].append(block)
-        size += len(block) + 1
-    return parts
 
 
 @router.message(Command("feed"), is_admin, flags=WRITE)

@@ -41,6 +41,7 @@ async def export_feeds(message: Message, conn: AsyncConnection) -> None:
 
 @router.message(Magic(F.chat.type == ChatType.PRIVATE), Magic(F.document), is_admin, flags=NO_DB)
 async def import_feeds(message: Message, bot: Bot, db: Database, settings) -> None:
+    from bot.ingest.fetch import refused_destinations
     from bot.ingest.opml import MAX_OPML_BYTES, OpmlError, read_opml
 
     document = message.document
@@ -56,6 +57,7 @@ async def import_feeds(message: Message, bot: Bot, db: Database, settings) -> No
     except OpmlError as error:
         await message.answer(texts.OPML_REFUSED.format(error.in_russian))
         return
+    listed.refuse(await refused_destinations([feed.url for feed in listed.feeds], settings))
     async with db.transaction() as conn:
         added, known = await sources.import_feeds(
             conn,

@@ -139,7 +139,10 @@ async def feeds_remove(settings: Settings, feed: str) -> int:
     return 0
 
 
-async def feeds_list(settings: Settings) -> int:
+FEEDS_PER_PAGE = 50
+
+
+async def feeds_list(settings: Settings, page: int = 1) -> int:
     from bot.storage import sources
     from bot.storage.schema import utcnow
 
@@ -149,10 +152,13 @@ async def feeds_list(settings: Settings) -> int:
     if not feeds:
         print("(no feeds: add one with `svodka feeds add URL`)")
         return 0
+    first = (max(page, 1) - 1) * FEEDS_PER_PAGE
     zone = ZoneInfo(settings.timezone)
     print(f"(times in {settings.timezone})")
-    for health in feeds:
+    for health in feeds[first : first + FEEDS_PER_PAGE]:
         print(printable("\n".join(feed_lines(health, now, zone))))
+    if (left := len(feeds) - first - FEEDS_PER_PAGE) > 0:
+        print(f"({left} more: svodka feeds list --page {page + 1})")
     return 0
 
 
@@ -180,7 +186,9 @@ def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
 
 
 async def feeds_import(settings: Settings, path: str) -> int:
-    """Add the feeds an OPML file lists: all of them or, for a bad file, none."""
+    """Add the feeds an OPML file lists: all of them or, for a bad file, none; those whose
+    address is refused (private, local, unknown) are listed as skipped."""
+    from bot.ingest.fetch import refused_destinations
     from bot.ingest.opml import MAX_OPML_BYTES, OpmlError, read_opml
     from bot.storage import sources
 
@@ -192,6 +200,7 @@ async def feeds_import(settings: Settings, path: str) -> int:
     except OpmlError as error:
         _error(f"{path} refused, nothing imported: {error}")
         return 2
+    listed.refuse(await refused_destinations([feed.url for feed in listed.feeds], settings))
     async with open_database(settings) as db, db.transaction() as conn:
         added, known = await sources.import_feeds(
             conn,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +24,7 @@ from bot.ingest.document import SourceError, decode, is_binary, meta_charset
 MAX_REDIRECTS = 5
 USER_AGENT = "Svodka/0.1 (news summaries bot; +https://github.com/svodka)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+DESTINATION_CHECKS_AT_ONCE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,31 @@ async def check_destination(url: str, settings: Settings) -> None:
             raise SourceError(f"refused: {parts.hostname} is a private or local address")
 
 
+class UnknownHost(SourceError):
+    """The URL's host name does not resolve (now)."""
+
+
+async def refused_destinations(urls: Sequence[str], settings: Settings) -> dict[str, str]:
+    """Those of `urls` that check_destination refuses as private or local, with why; a host
+    that does not resolve now is not refused (every fetch checks again, and the feed's health
+    shows it). DESTINATION_CHECKS_AT_ONCE name lookups at a time: an OPML file may list
+    thousands of feeds."""
+    gate = asyncio.Semaphore(DESTINATION_CHECKS_AT_ONCE)
+
+    async def refusal(url: str) -> str | None:
+        async with gate:
+            try:
+                await check_destination(url, settings)
+            except UnknownHost:
+                return None
+            except SourceError as error:
+                return str(error)
+            return None
+
+    reasons = await asyncio.gather(*map(refusal, urls))
+    return {url: reason for url, reason in zip(urls, reasons, strict=True) if reason}
+
+
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
 NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
@@ -202,5 +228,5 @@ async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipadd
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
-        raise SourceError(f"unknown host {host}") from None
+        raise UnknownHost(f"unknown host {host}") from None
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

@@ -49,6 +49,21 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Refused:
+    """A feed whose address is private or local: refused, as `/feed add` refuses it."""
+
+    label: str
+    url: str
+    reason: str  # check_destination's message
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.url!r} {self.reason}"
+
+    def in_russian(self) -> str:
+        return f"{self.label}: «{self.url}» — адрес внутренней сети, его не открываю"
+
+
+@dataclass(frozen=True, slots=True)
 class OpmlFeed:
     url: str
     title: str | None = None
@@ -58,7 +73,14 @@ class OpmlFeed:
 @dataclass(slots=True)
 class OpmlList:
     feeds: list[OpmlFeed] = field(default_factory=list)
-    problems: list[Skipped] = field(default_factory=list)  # outlines that are not feeds
+    problems: list[Skipped | Refused] = field(default_factory=list)  # outlines not imported
+
+    def refuse(self, reasons: dict[str, str]) -> None:
+        """Move the feeds whose URL `reasons` names to the problems."""
+        for feed in self.feeds:
+            if feed.url in reasons:
+                self.problems.append(Refused(feed.title or "—", feed.url, reasons[feed.url]))
+        self.feeds = [feed for feed in self.feeds if feed.url not in reasons]
 
 
 def read_opml(data: bytes) -> OpmlList:

@@ -6,7 +6,7 @@ import pytest
 
 from bot import texts
 from bot.handlers.admin import in_russian
-from bot.storage import articles
+from bot.storage import articles, sources
 
 ARTICLE = (
     "Заречный мост откроют после ремонта в декабре\n\n"
@@ -145,3 +145,18 @@ async def test_feeds_marks_a_feed_failing_for_more_than_a_day(harness):
     assert lines[1] == "1. https://broken.example/rss"
     assert lines[4].startswith("   ⚠ ошибка ") and lines[4].endswith(": HTTP 502 <b>")
     assert lines[5].startswith("   ❗ не работает больше суток (с ")
+
+
+async def test_feeds_come_a_page_at_a_time_with_more(harness):
+    async with harness.db.transaction() as conn:
+        for number in range(1, 24):
+            await sources.add_feed(conn, f"https://93.184.216.34/{number}/rss")
+    [first] = await harness.say("/feeds", user=harness.admin)
+    assert first["text"].startswith("Ленты (23):\n1. https://93.184.216.34/1/rss")
+    assert "\n10. " in first["text"] and "\n11. " not in first["text"]
+    await harness.press(first, user=harness.admin)
+    second = harness.api.sent_messages(harness.admin["id"])[-1]
+    assert "\n11. https://93.184.216.34/11/rss" in second["text"]
+    await harness.press(second, user=harness.admin)
+    last = harness.api.sent_messages(harness.admin["id"])[-1]
+    assert "\n23. " in last["text"] and "reply_markup" not in last

@@ -10,7 +10,7 @@ from PIL import Image
 
 from bot.ingest.opml import read_opml
 from bot.storage import sources
-from tests.ingest.test_opml import BILLION_LAUGHS, READER_EXPORT
+from tests.ingest.test_opml import BILLION_LAUGHS, PRIVATE_FEEDS, READER_EXPORT
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -80,3 +80,14 @@ async def test_stats_sends_a_png_chart(harness):
     image = Image.open(io.BytesIO(data))
     image.verify()  # the whole file decodes
     assert message["photo"][-1]["width"] == 900
+
+
+async def test_an_import_refuses_private_addresses_as_feed_add_does(harness):
+    [reply] = await send_file(harness, PRIVATE_FEEDS, "feeds.opml", user=harness.admin)
+    assert reply["text"].splitlines() == [
+        "Импорт OPML: добавлено лент — 1, уже были — 0, пропущено записей — 3.",
+        "Loopback: «http://127.0.0.1/rss» — адрес внутренней сети, его не открываю",
+        "Office: «http://10.1.2.3/feed» — адрес внутренней сети, его не открываю",
+        "Mapped: «http://[::ffff:192.168.0.1]/rss» — адрес внутренней сети, его не открываю",
+    ]
+    assert await feed_urls(harness) == ["https://93.184.216.34/rss"]

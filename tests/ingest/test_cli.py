@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.ingest import commands
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SEED_COUNT = len(list(SEEDS.glob("*.txt")))
@@ -67,6 +68,17 @@ def test_feeds_add_list_remove(capsys, monkeypatch):
     assert run(capsys, "feeds", "remove", "1")[:2] == (0, "removed 1\n")
     assert run(capsys, "feeds", "remove", url)[0] == 1
     assert run(capsys, "feeds", "list")[1] == "(no feeds: add one with `svodka feeds add URL`)\n"
+
+
+def test_feeds_list_comes_in_pages(capsys, monkeypatch):
+    monkeypatch.setattr(commands, "FEEDS_PER_PAGE", 2)
+    for number in range(5):
+        assert run(capsys, "feeds", "add", f"https://93.184.216.34/{number}/rss")[0] == 0
+    out = run(capsys, "feeds", "list")[1]
+    assert "/0/rss" in out and "/1/rss" in out and "/2/rss" not in out
+    assert out.endswith("(3 more: svodka feeds list --page 2)\n")
+    out = run(capsys, "feeds", "list", "--page", "3")[1]
+    assert "/4/rss" in out and "more:" not in out
 
 
 def test_feeds_add_refuses_a_private_address(capsys, monkeypatch):

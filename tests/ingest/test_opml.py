@@ -27,6 +27,14 @@ READER_EXPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
   </body>
 </opml>"""
 
+PRIVATE_FEEDS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><body>
+  <outline type="rss" text="Loopback" xmlUrl="http://127.0.0.1/rss"/>
+  <outline type="rss" text="Office" xmlUrl="http://10.1.2.3/feed"/>
+  <outline type="rss" text="Public" xmlUrl="https://93.184.216.34/rss"/>
+  <outline type="rss" text="Mapped" xmlUrl="http://[::ffff:192.168.0.1]/rss"/>
+</body></opml>"""
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE opml [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <opml version="2.0"><body><outline text="&lol2;" xmlUrl="https://a.example/rss"/></body></opml>"""
@@ -124,3 +132,16 @@ def test_a_hostile_file_imports_nothing(cli_database, tmp_path, capsys):
     )
     assert main(["feeds", "list"]) == 0
     assert capsys.readouterr().out == "(no feeds: add one with `svodka feeds add URL`)\n"
+
+
+def test_an_import_skips_private_addresses(cli_database, tmp_path, capsys):
+    source = tmp_path / "private.opml"
+    source.write_bytes(PRIVATE_FEEDS)
+    assert main(["feeds", "import", str(source)]) == 0
+    local = "is a private or local address"
+    assert capsys.readouterr().out.splitlines() == [
+        "1 feeds added, 0 already there, 3 entries skipped",
+        f"  skipped Loopback: 'http://127.0.0.1/rss' refused: 127.0.0.1 {local}",
+        f"  skipped Office: 'http://10.1.2.3/feed' refused: 10.1.2.3 {local}",
+        f"  skipped Mapped: 'http://[::ffff:192.168.0.1]/rss' refused: ::ffff:192.168.0.1 {local}",
+    ]
