@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -15,7 +15,11 @@ demo: $(STAMP)
 	$(VENV)/bin/svodka demo
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
+
+# The inner loop: everything but end-to-end chats and real processes (about a minute).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not processes"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

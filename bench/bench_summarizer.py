@@ -54,7 +54,7 @@ def sample_texts() -> list[str]:
 
 
 def quality_table() -> None:
-    from summarizer.evaluation import evaluate, format_table
+    from summarizer.eval.summaries import evaluate, format_table
 
     if not DEV.exists():
         print(f"ROUGE: skipped, {DEV} is absent\n")

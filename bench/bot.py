@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from archive import _migrate, build_archive, sentence_pool  # noqa: E402
 from report import percentile  # noqa: E402
 
-from bot.localapi import LocalBotAPI, user  # noqa: E402
+from localapi import LocalBotAPI, user  # noqa: E402
 
 USERS = 50
 TOKEN = "123456:BENCH"

@@ -3,7 +3,7 @@ for a large audience.
 
     python bench/delivery.py [--chats 2000] [--rate 300] [--subscribers 100000]
 
-Broadcast: the local Bot API server (bot/localapi) runs in a process of its own and enforces a
+Broadcast: the local Bot API server (localapi) runs in a process of its own and enforces a
 bot-wide limit of --rate messages/s with 429s; the delivery worker runs here with its limiter
 at the same rate (8 messages in flight) and sends one article to --chats chats from a SQLite
 outbox. Throughput is
@@ -41,11 +41,11 @@ from bot.config import Settings  # noqa: E402
 from bot.delivery.digests import enqueue_due_digests  # noqa: E402
 from bot.delivery.outbox import Outbox, article_item  # noqa: E402
 from bot.delivery.worker import run_delivery  # noqa: E402
-from bot.localapi import LocalBotAPI, RateLimits, make_bot  # noqa: E402
 from bot.storage import Database, articles, upgrade  # noqa: E402
 from bot.storage.schema import articles as articles_table  # noqa: E402
 from bot.storage.schema import chats, deliveries, subscriptions  # noqa: E402
-from bot.storage.testing import sample_article  # noqa: E402
+from localapi import LocalBotAPI, RateLimits, make_bot  # noqa: E402
+from tests.support.databases import sample_article  # noqa: E402
 
 WARM_UP_CHATS = 50
 WARM_UP_BASE = 10_000_000  # chat ids of the warm-up broadcast

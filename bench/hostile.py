@@ -40,7 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from aiohttp import web  # noqa: E402
 from report import print_targets  # noqa: E402  (bench/ is on sys.path)
 
-from bot.localapi import LocalBotAPI, user  # noqa: E402
+from localapi import LocalBotAPI, user  # noqa: E402
 
 TOKEN = "123456:BENCH"
 TARGET_MS = 1000.0

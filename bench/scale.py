@@ -1,5 +1,5 @@
 """Scale benchmark (`make bench`): several real `svodka run` processes on one PostgreSQL
-database, against the local Bot API server (bot/localapi) in this process.
+database, against the local Bot API server (localapi) in this process.
 
     python bench/scale.py [--chats 1000] [--cap 100] [--articles 100000] [--rounds 3]
 
@@ -38,19 +38,19 @@ from sqlalchemy import delete, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.delivery.outbox import Outbox, article_item  # noqa: E402
-from bot.localapi import LocalBotAPI, RateLimits, user  # noqa: E402
-from bot.localapi.cluster import (  # noqa: E402
+from bot.storage import articles  # noqa: E402
+from bot.storage.database import Database  # noqa: E402
+from bot.storage.migrate import upgrade  # noqa: E402
+from bot.storage.schema import chats, deliveries, processed_updates, utcnow  # noqa: E402
+from localapi import LocalBotAPI, RateLimits, user  # noqa: E402
+from tests.support.cluster import (  # noqa: E402
     Processes,
     RoundRobin,
     free_port,
     sending_worker,
     site,
 )
-from bot.storage import articles  # noqa: E402
-from bot.storage.database import Database  # noqa: E402
-from bot.storage.migrate import upgrade  # noqa: E402
-from bot.storage.schema import chats, deliveries, processed_updates, utcnow  # noqa: E402
-from bot.storage.testing import postgres_url, sample_article  # noqa: E402
+from tests.support.databases import postgres_url, sample_article  # noqa: E402
 
 TOKEN = "123456:BENCH"
 SECRET = "bench-scale"

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer import text, topics  # noqa: E402
-from summarizer.topic_evaluation import read_examples  # noqa: E402
+from summarizer.eval.topics import read_examples  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 DEV_FILES = ("topics_ria_dev.csv", "topics_rss_items_dev.csv")

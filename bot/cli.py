@@ -175,7 +175,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from summarizer import METHODS
-    from summarizer.evaluation import ORACLE, evaluate, format_table
+    from summarizer.eval.summaries import ORACLE, evaluate, format_table
 
     methods = args.methods or [*METHODS, ORACLE]
     unknown = sorted(set(methods) - {*METHODS, ORACLE})
@@ -284,12 +284,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate_topics(args: argparse.Namespace) -> int:
-    from summarizer.topic_evaluation import evaluate_files
+    from summarizer.eval.topics import evaluate_files
 
     try:
-        report = evaluate_files(
-            args.paths, with_categories=args.with_categories, cross_validate=args.cross_validate
-        )
+        report = evaluate_files(args.paths, with_categories=args.with_categories)
+        if args.cross_validate:
+            from summarizer.training.topics import cross_validation_report
+
+            report += "\n\n" + cross_validation_report(args.paths)
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
         print(f"svodka: {error}", file=sys.stderr)
         return 2
@@ -298,8 +300,8 @@ def _cmd_evaluate_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate_stories(args: argparse.Namespace) -> int:
+    from summarizer.eval.stories import evaluate, read_pairs
     from summarizer.stories import THRESHOLD
-    from summarizer.story_evaluation import evaluate, read_pairs
 
     try:
         pairs = read_pairs(args.path)

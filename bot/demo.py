@@ -19,9 +19,9 @@ from typing import Any
 
 from bot.config import Settings
 from bot.ingest.pipeline import IngestReport
-from bot.localapi import DEFAULT_USER, Call, LocalBotAPI
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
+from localapi import DEFAULT_USER, Call, LocalBotAPI
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 DEMO_TOKEN = "123456:DEMO"

@@ -1,7 +1,7 @@
 """Topics of news articles: the taxonomy, site rubrics mapped onto it, and the text classifier.
 
 `classify` scores every topic with a linear model over TF-IDF of lemmas (trained on labeled news
-by `summarizer.topic_training`, shipped as `data/topic_model.npz`) plus two priors: the keyword
+by `summarizer.training.topics`, shipped as `data/topic_model.npz`) plus two priors: the keyword
 lexicon of `data/topics.csv` and the feed's own categories mapped through `data/rubrics.csv`.
 The scores go through a softmax; the topics whose probability clears the model's threshold are
 returned, best first. Only numpy is needed at runtime.

@@ -5,17 +5,29 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.localapi import LocalBotAPI
+from localapi import LocalBotAPI
+
+pytest_plugins = ["tests.support.databases"]  # `database`, `postgres_database` everywhere
+END_TO_END = frozenset({"bot_api", "bot", "harness"})  # fixtures that stand up a Bot API server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that talks to a local Bot API server `e2e`, so `make test-fast` can
+    leave those out (`processes` is marked per module)."""
+    for item in items:
+        if END_TO_END.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
-# --- local Telegram Bot API server (bot/localapi) ------------------------------------------
+# --- local Telegram Bot API server (localapi) ------------------------------------------
 
 
 @pytest.fixture
 async def bot_api() -> AsyncIterator[LocalBotAPI]:
-    """A started local Bot API server without flood limits; see bot/localapi."""
+    """A started local Bot API server without flood limits; see localapi."""
     async with LocalBotAPI() as api:
         yield api
 
@@ -23,7 +35,7 @@ async def bot_api() -> AsyncIterator[LocalBotAPI]:
 @pytest.fixture
 async def bot(bot_api: LocalBotAPI) -> AsyncIterator["Bot"]:
     """An aiogram Bot (HTML parse mode, token 123456:TEST) pointed at `bot_api`."""
-    from bot.localapi import make_bot  # imports aiogram: only for the tests that need it
+    from localapi import make_bot  # imports aiogram: only for the tests that need it
 
     telegram_bot = make_bot(bot_api.base_url)
     yield telegram_bot

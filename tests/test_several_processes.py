@@ -24,13 +24,15 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bot.delivery.outbox import Outbox, article_item
-from bot.localapi import LocalBotAPI, RateLimits
-from bot.localapi.cluster import Processes, RoundRobin, free_port, sending_worker, site
 from bot.storage import articles, sources
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 from bot.storage.schema import chats, deliveries, utcnow
-from bot.storage.testing import in_ci, postgres_unavailable, postgres_url, sample_article
+from localapi import LocalBotAPI, RateLimits
+from tests.support.cluster import Processes, RoundRobin, free_port, sending_worker, site
+from tests.support.databases import in_ci, postgres_unavailable, postgres_url, sample_article
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST"

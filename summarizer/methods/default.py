@@ -1,13 +1,12 @@
 """The default method: choose the sentences that maximize the expected ROUGE-1 F1.
 
-A small logistic model (trained by `summarizer.training`, weights in data/default_model.json)
-estimates for every distinct token of the article the probability that a reference summary
-uses it, from where and how often the token occurs, its part of speech and whether it is a
-name. A set of sentences is then worth 2 * E[overlap] / (|its tokens| + |reference tokens|),
+A small logistic model (trained by `summarizer.training.summaries`, weights in
+data/default_model.json) estimates for every distinct token of the article the probability that a
+reference summary uses it, from where and how often the token occurs, its part of speech and whether
+it is a name. A set of sentences is then worth 2 * E[overlap] / (|its tokens| + |reference tokens|),
 the F1 it is expected to score; sentences are added greedily while that grows the most. The
-expectation favors early, central, name- and number-bearing sentences, and the denominator
-keeps summaries short and free of repetition (a repeated token adds no overlap).
-"""
+expectation favors early, central, name- and number-bearing sentences, and the denominator keeps
+summaries short and free of repetition (a repeated token adds no overlap)."""
 
 from __future__ import annotations
 

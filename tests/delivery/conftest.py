@@ -14,12 +14,7 @@ from bot.config import Settings
 from bot.storage import articles, chats
 from bot.storage.database import Database
 from bot.storage.schema import articles as articles_table
-from bot.storage.testing import (  # noqa: F401
-    database,
-    fresh_database,
-    postgres_database,
-    sample_article,
-)
+from tests.support.databases import fresh_database, sample_article
 
 FAST = {
     "delivery_rate": 200.0,
@@ -101,13 +96,13 @@ class World:
 
 
 @pytest.fixture
-def world(database) -> World:  # noqa: F811
+def world(database) -> World:
     """On SQLite and on PostgreSQL."""
     return World(database)
 
 
 @pytest.fixture
-def postgres_world(postgres_database) -> World:  # noqa: F811
+def postgres_world(postgres_database) -> World:
     """On PostgreSQL only: concurrent writers."""
     return World(postgres_database)
 

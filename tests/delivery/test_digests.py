@@ -13,11 +13,11 @@ from sqlalchemy import select
 from bot.delivery.digests import commit_digests, due_period, enqueue_due_digests, plan_digests
 from bot.delivery.messages import digest_messages
 from bot.delivery.worker import run_delivery
-from bot.localapi import Fault
 from bot.render import MESSAGE_LIMIT
 from bot.storage import articles
 from bot.storage.deliveries import DigestChat
 from bot.storage.schema import deliveries
+from localapi import Fault
 
 DAY = date(2026, 11, 26)
 

@@ -9,8 +9,8 @@ from collections import Counter
 
 from bot.delivery.outbox import Outbox, article_item
 from bot.delivery.worker import run_delivery
-from bot.localapi import LocalBotAPI, RateLimits, make_bot
 from bot.storage.schema import utcnow
+from localapi import LocalBotAPI, RateLimits, make_bot
 
 CHATS = 120
 CAP = 40  # messages per second the server accepts; the workers are set to the same rate

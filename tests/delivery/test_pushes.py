@@ -19,7 +19,7 @@ from bot.delivery.worker import run_delivery
 from bot.storage import articles as stored_articles
 from bot.storage import chats
 from bot.storage.schema import articles, deliveries, utcnow
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 REPO = Path(__file__).resolve().parents[2]
 

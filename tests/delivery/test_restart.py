@@ -1,8 +1,8 @@
 """kill -9 in the middle of a broadcast, then a restart: every chat gets the item, and only a
 message that was in flight at the kill (sent, not yet marked) can arrive twice.
 
-The worker is a real process (`python -m bot.delivery`) on a SQLite file; the local Bot API
-server runs in the test and counts what each chat received.
+The bot is a real `svodka run` process on a SQLite file, as a one-process deployment runs it;
+the local Bot API server runs in the test and counts what each chat received.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.delivery.outbox import Outbox, article_item
-from bot.localapi import Fault
 from bot.storage.schema import deliveries, utcnow
+from localapi import Fault
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 REPO = Path(__file__).resolve().parents[2]
 CHATS = 200
@@ -50,9 +52,10 @@ async def start_worker(db, bot_api, concurrency: int) -> asyncio.subprocess.Proc
         # must come back because on SQLite a starting worker knows it is the only one.
         "SVODKA_WORKER_TIMEOUT": "120",
         "SVODKA_DELIVERY_POLL": "0.05",
+        "SVODKA_LISTEN": "off",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.delivery", cwd=REPO, env=env,
+        sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 
 from bot.delivery.outbox import article_item
-from bot.localapi import Fault
+from localapi import Fault
 from tests.delivery.test_sender import deliver_until, enqueue_push, settled_all
 
 OUTCOMES = ("ok", "429", "403", "4xx", "5xx", "network")

@@ -1,4 +1,4 @@
-"""Every Telegram error the sender handles, through the local Bot API server (bot/localapi)."""
+"""Every Telegram error the sender handles, through the local Bot API server (localapi)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from bot.delivery.outbox import Outbox, article_item
 from bot.delivery.worker import run_delivery
-from bot.localapi import Fault
 from bot.storage import chats
 from bot.storage import deliveries as queries
 from bot.storage.schema import deliveries, subscriptions, utcnow
+from localapi import Fault
 
 
 async def deliver_until(

@@ -6,7 +6,6 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.storage.testing import database, postgres_database  # noqa: F401
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -12,7 +12,7 @@ from bot.ingest.commands import feed_lines
 from bot.storage import articles, sources
 from bot.storage.articles import SourceRef
 from bot.storage.schema import article_sources
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -13,7 +13,6 @@ from bot.ingest.stories import assign_unassigned, profile_cache
 from bot.storage import articles
 from bot.storage.schema import articles as articles_table
 from bot.storage.schema import stories
-from bot.storage.testing import sample_article
 from tests.retellings import (
     FINAL_RIA,
     FINAL_TITLE,
@@ -22,6 +21,7 @@ from tests.retellings import (
     FIRE_TITLE,
     OTHER_FIRE,
 )
+from tests.support.databases import sample_article
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

@@ -12,7 +12,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.localapi import Fault, LocalBotAPI
+from localapi import Fault, LocalBotAPI
 
 
 @pytest.mark.parametrize(

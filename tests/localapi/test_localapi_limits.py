@@ -4,8 +4,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
-from bot.localapi import LocalBotAPI, RateLimits, make_bot
-from bot.localapi.limits import Limit, RateLimiter
+from localapi import LocalBotAPI, RateLimits, make_bot
+from localapi.limits import Limit, RateLimiter
 
 BOT = 123456
 GROUP = {"id": -555, "type": "group"}

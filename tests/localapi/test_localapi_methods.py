@@ -12,7 +12,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 
-from bot.localapi import DEFAULT_USER, LocalBotAPI, channel_chat, make_bot
+from localapi import DEFAULT_USER, LocalBotAPI, channel_chat, make_bot
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[[InlineKeyboardButton(text="Ещё", callback_data="more:2")]]

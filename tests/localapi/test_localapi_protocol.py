@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.localapi import DEFAULT_USER, LocalBotAPI, channel_chat, group_chat, user
+from localapi import DEFAULT_USER, LocalBotAPI, channel_chat, group_chat, user
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[

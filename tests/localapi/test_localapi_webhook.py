@@ -8,7 +8,7 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from bot.localapi import LocalBotAPI
+from localapi import LocalBotAPI
 
 TOKEN = "123456:TEST"
 

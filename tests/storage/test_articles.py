@@ -14,7 +14,7 @@ from bot.storage import articles
 from bot.storage.articles import NewArticle, SourceRef
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.schema import article_sources, summaries, utcnow
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 _serial = itertools.count()
 HOUR = timedelta(hours=1)

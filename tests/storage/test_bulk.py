@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.storage import articles, dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.schema import article_bands, sources, topics
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 
 async def test_rows_are_stored_whatever_the_order_of_their_keys(database):

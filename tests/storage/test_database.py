@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.storage import articles
 from bot.storage.schema import topics
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 
 async def test_a_read_sees_what_was_committed_before_it(database):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.storage import articles, stories
 from bot.storage.schema import utcnow
-from bot.storage.testing import sample_article
+from tests.support.databases import sample_article
 
 _serial = itertools.count()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer.evaluation import ORACLE, Result, evaluate, format_table, oracle_indices
+from summarizer.eval.summaries import ORACLE, Result, evaluate, format_table, oracle_indices
 
 CANDIDATES = ["Кошка спит на диване.", "Собака громко лает во дворе.", "Идет сильный дождь."]
 

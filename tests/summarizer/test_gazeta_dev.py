@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.evaluation import evaluate
+from summarizer.eval.summaries import evaluate
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "gazeta_dev.jsonl"
 
@@ -31,7 +31,7 @@ def test_lead_reproduces_the_reference_numbers(pairs):
 
 def test_default_beats_lead_and_lexrank(pairs):
     """In-sample (the model was trained on this file): a regression guard, not the claim;
-    the claim is the cross-validated `python -m summarizer.training` report."""
+    the claim is the cross-validated `python -m summarizer.training.summaries` report."""
     default, lead, lexrank = evaluate(pairs, ["default", "lead", "lexrank"])
     for baseline in (lead, lexrank):
         assert default.rouge1 > baseline.rouge1

@@ -2,7 +2,7 @@ from dataclasses import astuple
 
 import pytest
 
-from summarizer.rouge import lcs_words, prepare, score
+from summarizer.eval.rouge import lcs_words, prepare, score
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.eval.stories import evaluate, read_pairs
 from summarizer.stories import (
     THRESHOLD,
     Profile,
@@ -13,7 +14,6 @@ from summarizer.stories import (
     similarity,
     story_similarity,
 )
-from summarizer.story_evaluation import evaluate, read_pairs
 
 RATE_TASS = (
     "ЦБ сохранил ключевую ставку на уровне 16%\n"

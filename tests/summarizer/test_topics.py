@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from summarizer import clean
+from summarizer.eval.topics import Example, read_examples, score
 from summarizer.text import lemma, lemmas
-from summarizer.topic_evaluation import Example, read_examples, score
 from summarizer.topics import (
     TOPICS,
     TopicModel,

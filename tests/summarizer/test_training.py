@@ -1,7 +1,7 @@
 import pytest
 
-from summarizer import training
 from summarizer.methods import default
+from summarizer.training import summaries as training
 
 PAIRS = [
     (

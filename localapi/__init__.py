@@ -21,9 +21,9 @@ The server itself does not import aiogram (slow to import); `make_bot` does, laz
 
 from typing import TYPE_CHECKING, Any
 
-from bot.localapi.faults import ApiError, Fault, FaultRule
-from bot.localapi.limits import Limit, RateLimits
-from bot.localapi.objects import (
+from localapi.faults import ApiError, Fault, FaultRule
+from localapi.limits import Limit, RateLimits
+from localapi.objects import (
     DEFAULT_USER,
     channel_chat,
     group_chat,
@@ -31,10 +31,10 @@ from bot.localapi.objects import (
     supergroup_chat,
     user,
 )
-from bot.localapi.server import Call, LocalBotAPI
+from localapi.server import Call, LocalBotAPI
 
 if TYPE_CHECKING:
-    from bot.localapi.client import make_bot
+    from localapi.client import make_bot
 
 __all__ = [
     "DEFAULT_USER",
@@ -56,7 +56,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "make_bot":
-        from bot.localapi.client import make_bot
+        from localapi.client import make_bot
 
         return make_bot
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import razdel
 
-from summarizer import rouge
 from summarizer import text as nlp
 from summarizer.cleaning import clean
+from summarizer.eval import rouge
 from summarizer.summarize import summarize
 
 ORACLE = "oracle"

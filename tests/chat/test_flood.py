@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from bot import texts
-from bot.localapi.objects import user
 from bot.middlewares import ThrottleMiddleware
+from localapi.objects import user
 
 FLOODER = user(2002, "Флуд")
 NEIGHBOUR = user(3003, "Соседка")

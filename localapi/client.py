@@ -6,7 +6,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from bot.localapi.objects import DEFAULT_TOKEN
+from localapi.objects import DEFAULT_TOKEN
 
 
 def make_bot(base_url: str, token: str = DEFAULT_TOKEN) -> Bot:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import socket
 
 import aiohttp
+import pytest
 
-from bot.localapi import DEFAULT_USER, LocalBotAPI
-from tests.bot.test_roles import start_run, stop
-from tests.bot.test_run import clean_env, read_log, svodka
+from localapi import DEFAULT_USER, LocalBotAPI
+from tests.chat.test_roles import start_run, stop
+from tests.chat.test_run import clean_env, read_log, svodka
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 SECRET = "hook-secret_42"
 

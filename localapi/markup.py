@@ -6,7 +6,7 @@ The local server parses HTML like Telegram does, so unescaped outside text (a ti
 
 from html.parser import HTMLParser
 
-from bot.localapi.objects import JSON, utf16_len
+from localapi.objects import JSON, utf16_len
 
 TAG_ENTITIES = {
     "b": "bold",

@@ -19,10 +19,9 @@ import pytest
 
 from bot.app import build_bot, build_dispatcher
 from bot.config import Settings
-from bot.localapi import DEFAULT_USER, LocalBotAPI
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
-from bot.storage.testing import postgres_database  # noqa: F401
+from localapi import DEFAULT_USER, LocalBotAPI
 
 ADMIN = {"id": 4242, "is_bot": False, "first_name": "Админ", "language_code": "ru"}
 

@@ -7,10 +7,10 @@ import re
 from itertools import count
 from typing import Any
 
-from bot.localapi.faults import ApiError
-from bot.localapi.files import MAX_PHOTO, MAX_UPLOAD, FileStore, upload
-from bot.localapi.markup import EntityParseError, parse_html
-from bot.localapi.objects import (
+from localapi.faults import ApiError
+from localapi.files import MAX_PHOTO, MAX_UPLOAD, FileStore, upload
+from localapi.markup import EntityParseError, parse_html
+from localapi.objects import (
     JSON,
     chat_for_id,
     chat_member,

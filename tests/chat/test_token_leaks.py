@@ -19,8 +19,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.localapi import LocalBotAPI
-from tests.bot.test_run import clean_env
+from localapi import LocalBotAPI
+from tests.chat.test_run import clean_env
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 TOKEN = "987654:LEAK-me_if-you_can"
 SECRET = TOKEN.split(":")[1]

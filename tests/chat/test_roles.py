@@ -8,13 +8,16 @@ import signal
 import sys
 
 import aiohttp
+import pytest
 from aiogram.types import Update
 
-from bot.localapi import LocalBotAPI
 from bot.middlewares import DedupMiddleware
 from bot.storage import updates
 from bot.storage.schema import utcnow
-from tests.bot.test_run import TOKEN, clean_env, listening_url, read_log, svodka
+from localapi import LocalBotAPI
+from tests.chat.test_run import TOKEN, clean_env, listening_url, read_log, svodka
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 
 async def start_run(tmp_path, api: LocalBotAPI, name: str, *args: str, **env: str):

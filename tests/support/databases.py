@@ -5,9 +5,8 @@ SVODKA_TEST_POSTGRES_URL). Each fresh database is a dedicated PostgreSQL schema,
 created again, so that test suites sharing the database do not collide. With CI=true a missing
 PostgreSQL is an error, not a skip.
 
-Use the `database` fixture by importing it into a conftest.py:
-
-    from bot.storage.testing import database  # noqa: F401
+A pytest plugin (tests/conftest.py loads it): the `database` and `postgres_database` fixtures
+are there for every test.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.localapi import DEFAULT_USER, LocalBotAPI
+from localapi import DEFAULT_USER, LocalBotAPI
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 TOKEN = "123456:SECRET-token_value"
 TOKAYEV = "Алматы необходимо развивать креативную экономику, считает Токаев"

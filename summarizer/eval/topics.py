@@ -157,16 +157,14 @@ def _format_confusion(report: TopicReport) -> str:
     return "\n".join(lines)
 
 
-def evaluate_files(
-    paths: Iterable[str | Path], *, with_categories: bool = False, cross_validate: bool = False
-) -> str:
+def evaluate_files(paths: Iterable[str | Path], *, with_categories: bool = False) -> str:
     """The report of the shipped classifier on each labeled file, then on all of them.
 
     The classifier sees the title and text only. Each file also gets a line for the plain
     keyword lexicon (the baseline) and, with `with_categories`, one for the path that passes the
     label as the feed category (it checks the rubric mapping, not the model). The shipped model
-    was trained on the dev files, so on them `cross_validate` gives the honest figures: models
-    retrained per fold (needs scikit-learn).
+    was trained on the dev files, so on them the honest figures come from cross-validation
+    (`summarizer.training.topics.cross_validation_report`: models retrained per fold).
     """
     from summarizer.topics import default_model
 
@@ -193,12 +191,6 @@ def evaluate_files(
         "note: the shipped model was trained on ../shared/eval/topics_*_dev.csv; on those files"
         " the figures above are its training fit, --cross-validate gives the honest ones"
     )
-    if cross_validate:
-        from summarizer import topic_training
-
-        report = topic_training.cross_validate(everything, topic_training.DEFAULTS)
-        heading = f"== {topic_training.FOLDS}-fold cross-validation over all files: title + text"
-        sections.append(f"{heading}\n{format_report(report)}")
     return "\n\n".join(sections)
 
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import Text, cast, update
 
 from bot import texts
-from bot.localapi import Fault
 from bot.storage import chats
 from bot.storage.schema import articles
+from localapi import Fault
 
 
 def forged_press(harness, message: dict, data: str) -> None:

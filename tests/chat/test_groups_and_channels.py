@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
-from bot.localapi import channel_chat, group_chat, user
 from bot.storage import chats
+from localapi import channel_chat, group_chat, user
 
 BOT_ID = 123456  # from the harness token
 GROUP = group_chat(-500, "Читатели <новостей> & друзья")

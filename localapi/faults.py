@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from bot.localapi.objects import JSON
+from localapi.objects import JSON
 
 
 class ApiError(Exception):

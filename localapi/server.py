@@ -14,10 +14,10 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.localapi.faults import ApiError, Fault, FaultRule
-from bot.localapi.files import Upload
-from bot.localapi.limits import RateLimiter, RateLimits
-from bot.localapi.objects import (
+from localapi.faults import ApiError, Fault, FaultRule
+from localapi.files import Upload
+from localapi.limits import RateLimiter, RateLimits
+from localapi.objects import (
     BOT_ID,
     DEFAULT_USER,
     JSON,
@@ -27,8 +27,8 @@ from bot.localapi.objects import (
     private_chat,
     user,
 )
-from bot.localapi.state import STATE_METHODS, TelegramState, snake_case
-from bot.localapi.webhook import WebhookPoster
+from localapi.state import STATE_METHODS, TelegramState, snake_case
+from localapi.webhook import WebhookPoster
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 MESSAGE_METHODS = frozenset({"sendmessage"})  # the calls Telegram's flood limits count

@@ -1,7 +1,7 @@
 """Train and cross-validate the default method's token model (needs scikit-learn; the library
 itself only reads the resulting JSON).
 
-    python -m summarizer.training ../shared/eval/gazeta_dev.jsonl [--folds 5] [--write]
+    python -m summarizer.training.summaries ../shared/eval/gazeta_dev.jsonl [--folds 5] [--write]
 
 A token's label is whether the reference summary contains it (razdel tokens, lowercased, as
 ROUGE compares them). The report shows ROUGE of `default` and of `lead` on each held-out fold:
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from summarizer import rouge
 from summarizer import text as nlp
 from summarizer.cleaning import clean
+from summarizer.eval import rouge
 from summarizer.methods import default
 
 C = 1.0  # inverse L2 strength; 0.1 and 1 scored the same in cross-validation
-MODEL_PATH = Path(__file__).parent / default.MODEL_FILE
+MODEL_PATH = Path(__file__).parents[1] / default.MODEL_FILE
 
 Pair = tuple[str, str]
 

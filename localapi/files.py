@@ -7,8 +7,8 @@ import hashlib
 import struct
 from dataclasses import dataclass, field
 
-from bot.localapi.faults import ApiError
-from bot.localapi.objects import JSON
+from localapi.faults import ApiError
+from localapi.objects import JSON
 
 MAX_UPLOAD = 50 << 20  # Telegram's limit for documents a bot sends
 MAX_PHOTO = 10 << 20

@@ -1,6 +1,6 @@
 """Training of the topic model (needs scikit-learn; the runtime does not).
 
-    python -m summarizer.topic_training [--eval-dir ../shared/eval] [--out PATH] [--tune]
+    python -m summarizer.training.topics [--eval-dir ../shared/eval] [--out PATH] [--tune]
 
 Reads the labeled dev files (kept outside the repository), prints k-fold cross-validation over
 both files and train-on-one/test-on-the-other figures, then fits on everything and writes the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from summarizer.topic_evaluation import (
+from summarizer.eval.topics import (
     Example,
     TopicReport,
     format_report,
@@ -30,8 +30,8 @@ from summarizer.topic_evaluation import (
 from summarizer.topics import MODEL_FILE, TOPICS, TopicModel, features, keywords, topic_for_category
 
 DEV_FILES = ("topics_ria_dev.csv", "topics_rss_items_dev.csv")
-DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
-DEFAULT_OUT = Path(__file__).resolve().parent / "data" / MODEL_FILE
+DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "eval"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / MODEL_FILE
 FOLDS = 5
 SEED = 13
 MAX_LABELS_PER_ARTICLE = 1.5
@@ -188,8 +188,16 @@ def tune(examples: Sequence[Example]) -> Settings:
     return best[2]
 
 
+def cross_validation_report(paths: Sequence[str | Path]) -> str:
+    """The classifier retrained per fold over the labeled files together: the honest figures
+    for the files the shipped model was trained on."""
+    examples = [example for path in paths for example in read_examples(path)]
+    report = cross_validate(examples, DEFAULTS)
+    return f"== {FOLDS}-fold cross-validation over all files: title + text\n{format_report(report)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m summarizer.topic_training")
+    parser = argparse.ArgumentParser(prog="python -m summarizer.training.topics")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--tune", action="store_true", help="print the grid search first")

@@ -1,1 +1,0 @@
-from bot.storage.testing import database  # noqa: F401
