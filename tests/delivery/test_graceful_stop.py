@@ -16,11 +16,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.delivery.outbox import Outbox, article_item
-from bot.localapi import DEFAULT_USER, Fault
 from bot.storage.schema import deliveries, utcnow
-from tests.bot.test_run import clean_env
+from localapi import DEFAULT_USER, Fault
+from tests.chat.test_run import clean_env
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+pytestmark = pytest.mark.processes  # starts real svodka processes
+
+OPERATING = Path(__file__).resolve().parents[2] / "docs" / "operating.md"
 CHATS = 40  # all claimed in the first batch (SVODKA_DELIVERY_RATE x 2 s = 60 rows)
 CONCURRENCY = 4
 
@@ -42,8 +44,8 @@ async def outbox_state(db) -> tuple[int, int, object]:
 
 
 def systemd_unit() -> tuple[str, dict[str, str], int]:
-    """The README's systemd unit: ExecStart, its Environment= settings, TimeoutStopSec."""
-    unit = README.read_text(encoding="utf-8").split("```ini\n", 1)[1].split("```", 1)[0]
+    """The documented systemd unit: ExecStart, its Environment= settings, TimeoutStopSec."""
+    unit = OPERATING.read_text(encoding="utf-8").split("```ini\n", 1)[1].split("```", 1)[0]
     command = re.search(r"^ExecStart=(.+)$", unit, re.M).group(1)
     settings = re.search(r"^Environment=(.+)$", unit, re.M).group(1)
     environment = dict(item.split("=", 1) for item in shlex.split(settings))
@@ -68,7 +70,7 @@ async def test_sigterm_finishes_in_flight_hands_back_claims_exits_0(
     # A user's answer takes longer than the pushes: the stop waits for it too, within the grace.
     bot_api.fail(Fault.slow(answer_after * 2), chat_id=DEFAULT_USER["id"])
     bot_api.fail(Fault.slow(answer_after), times=None)
-    # The README's systemd unit as it is (`svodka run` is `python -m bot run`), on a free port.
+    # The documented systemd unit as it is (`svodka run` is `python -m bot run`), on a free port.
     command, unit_env, stop_timeout = systemd_unit()
     assert command.endswith("/svodka run")
     grace = grace or float(unit_env["SVODKA_SHUTDOWN_GRACE"])
