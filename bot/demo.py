@@ -1,7 +1,7 @@
 """`svodka demo`: the real bot, offline, chatting in the terminal.
 
 A fresh temporary SQLite archive is filled from seeds/, the local Bot API server
-(bot.localapi) stands in for Telegram, and the bot long-polls it over HTTP exactly as it
+(localapi) stands in for Telegram, and the bot long-polls it over HTTP exactly as it
 would poll Telegram. What you type is sent as a private message from a demo user (who is
 also the bot's admin); a number presses that inline button; replies are printed as plain
 text with links shown. `!new` ingests an article held back from the seeds, to show
@@ -92,10 +92,12 @@ class Conversation:
         while True:
             fresh = [call for call in self.api.calls[printed:] if call.status is not None]
             printed += len(fresh)
-            for call in fresh:
+            # Only replies count: getUpdates returns every second and says nothing.
+            replies = [call for call in fresh if call.method.lower() in REPLY_METHODS]
+            for call in replies:
                 self._print(call)
             loop_time = asyncio.get_running_loop().time()
-            if fresh:
+            if replies:
                 deadline = loop_time + SETTLE
             elif loop_time >= deadline:
                 return
@@ -103,7 +105,7 @@ class Conversation:
 
     def _print(self, call: Call) -> None:
         method = call.method.lower()
-        if method not in REPLY_METHODS or not call.ok:
+        if not call.ok:
             return
         if method == "answercallbackquery":
             if call.params.get("text"):
@@ -215,7 +217,9 @@ async def _converse(
             )
             held_back.clear()
             conversation.out(f"  (в архив добавлено статей: {report.added})")
-            await conversation.show_replies(seen, first_wait=3 * settings.push_scan_interval)
+            # The push comes once the sender runs: a sender that just started waits out the
+            # longest spacing of Telegram's limits first (bot/delivery/election.py).
+            await conversation.show_replies(seen)
             continue
         await conversation.send(line)
 

@@ -20,6 +20,13 @@ async def test_demo_script_shows_the_seed_and_a_push():
     assert "берестяную грамоту" in after_new  # pushed by delivery after /instant on
 
 
+async def test_a_push_right_after_instant_on_is_waited_for():
+    # The sender waits out Telegram's spacing when it starts; the demo must wait for it too.
+    lines: list[str] = []
+    assert await run_demo(["/subscribe наука", "/instant on", "!new"], out=lines.append) == 0
+    assert "берестяную грамоту" in "\n".join(lines).split("› !new", 1)[1]
+
+
 def test_plain_text_writes_links_out():
     message = {
         "text": "Заголовок и текст",
