@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.ingest import fetch
 from bot.ingest.channel_page import ChannelPage, NoPreview, before_url, is_preview_url, read_page
 from bot.ingest.channel_posts import Post, post_entry
-from bot.ingest.channel_refs import channel_name
+from bot.ingest.channel_refs import NotAChannel, channel_name
 from bot.ingest.document import SourceError
 from bot.ingest.feeds import mark_failed, new_documents
 from bot.ingest.offload import INLINE, Offload
@@ -94,7 +94,7 @@ async def ingest_channel(
         async with fetch.open_session(settings) as session:
             read = await read_new_posts(db, name, None, settings, session, offload)
             return await _ingest_posts(db, read.posts, None, settings, session, offload)
-    except SourceError as error:
+    except (SourceError, NotAChannel) as error:
         return [(ref, IngestResult(None, "rejected", str(error)))]
 
 
