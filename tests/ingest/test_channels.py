@@ -229,3 +229,23 @@ async def test_migration_0011_goes_back_and_forth(database):
     async with database.read() as conn:
         assert (await conn.execute(text("SELECT last_post_id FROM sources"))).all() == [(None,)]
         assert (await conn.execute(select(host_turns))).all() == []
+
+
+async def test_the_demo_channel_tells_two_seed_stories_with_the_sites(database):
+    from bot.config import Settings
+    from bot.demo import seed_archive, seed_channels
+
+    await seed_archive(database, Settings())
+    report = await seed_channels(database, Settings())
+    assert (report.added, report.rejected) == (3, 0)  # a service and a photo-only message skipped
+    async with database.read() as conn:
+        shared = await conn.execute(
+            text(
+                "SELECT a.url FROM articles a JOIN articles b ON a.story_id = b.story_id"
+                " AND a.id <> b.id WHERE a.url LIKE 'https://t.me/%' ORDER BY a.url"
+            )
+        )
+        assert shared.scalars().all() == [
+            "https://t.me/zarechnyj_live/102",  # the warehouse fire, told by 010_pozhar-sklad
+            "https://t.me/zarechnyj_live/105",  # the hockey final, told by 006_hokkej-final
+        ]
