@@ -39,7 +39,10 @@ MAX_PAGES = 3  # pages one poll reads, paging back to the newest message read be
 RETRY_AFTER_DEFAULT = 60.0  # seconds the host rests after a 429 without a usable Retry-After
 RETRY_AFTER_MAX = 900.0  # longest rest a 429 may ask for
 TURN_WAIT_MAX = 300.0  # longest a poll waits for its turn at the host before giving up
-TURN_POLL = 0.05  # seconds between looks at a turn that another poller is handing back
+TURN_POLL = 0.05  # shortest wait between looks at the turn
+TURN_CHECK = 0.25
+"""Longest wait between looks at the turn: a held turn is reserved for the longest its request
+may take, but handed back as soon as the answer is in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +186,7 @@ async def _wait_for_turn(db: Database, host: str, hold: timedelta) -> datetime:
             held_until, wait = await host_turns.try_take(conn, host, hold)
         if held_until is not None:
             return held_until
-        wait = max(wait, TURN_POLL)
+        wait = min(max(wait, TURN_POLL), TURN_CHECK)
         if waited + wait > TURN_WAIT_MAX:
             raise SourceError(f"{host} busy: no turn within {TURN_WAIT_MAX:g} s")
         await asyncio.sleep(wait)
