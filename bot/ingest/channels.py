@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 MAX_PAGES = 3  # pages one poll reads, paging back to the newest message read before
 RETRY_AFTER_DEFAULT = 60.0  # seconds the host rests after a 429 without a usable Retry-After
 RETRY_AFTER_MAX = 900.0  # longest rest a 429 may ask for
-TURN_WAIT_MAX = 300.0  # longest a poll waits for its turn at the host before giving up
+TURN_WAIT_MAX = 60.0
+"""Longest a poll waits for its turn at the host before giving up (and backing off): a
+poller's pass stays within what the poller's watchdog allows (poller.poll_feeds_forever)."""
 TURN_POLL = 0.05  # shortest wait between looks at the turn
 TURN_CHECK = 0.25
 """Longest wait between looks at the turn: a held turn is reserved for the longest its request
@@ -132,10 +134,10 @@ async def read_new_posts(
         page = await _read_page(db, name, before, settings, session, offload)
         title = title or page.title
         found.update(zip(page.ids, page.posts, strict=True))
-        newest = max([newest or 0, *page.ids]) or None
-        if last_id is None or not page.ids or page.ids[0] <= last_id + 1 or not page.older:
+        newest = max([newest or 0, *page.seen[-1:]]) or None
+        if last_id is None or not page.seen or page.seen[0] <= last_id + 1 or not page.older:
             break
-        before = page.ids[0]
+        before = page.seen[0]
     ids = sorted(i for i in found if last_id is None or i > last_id)
     kept = ids[-settings.feed_max_entries :]
     return NewPosts(title, [found[i] for i in kept], newest)
