@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.storage import Database, upgrade
+from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import printable
 
@@ -163,6 +164,11 @@ def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
     def when(moment: datetime | None) -> str:
         return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
 
+    if feed.kind == ADMIN_CHANNEL:
+        return [
+            f"{feed.id:>4}  {feed.url}  administered channel: posts arrive as updates, "
+            f"{health.articles_24h} in 24 h"
+        ]
     if health.failing_long(now):
         state = f"FAILING since {when(feed.failing_since)} ({feed.failures} polls)"
     elif feed.failures:

@@ -15,7 +15,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from bot.localapi.faults import ApiError, Fault, FaultRule
-from bot.localapi.files import Upload
+from bot.localapi.files import Upload, png_header
 from bot.localapi.limits import RateLimiter, RateLimits
 from bot.localapi.objects import (
     BOT_ID,
@@ -24,6 +24,7 @@ from bot.localapi.objects import (
     chat_member,
     command_entities,
     forward_origin,
+    now,
     private_chat,
     user,
 )
@@ -304,8 +305,32 @@ class LocalBotAPI:
             found.append((call.result, self.state.files.files[media["file_id"]][0]))
         return found
 
-    def inject_channel_post(self, chat: JSON, text: str) -> JSON:
-        return self._incoming(self.state.add_chat(chat), None, text)
+    def inject_channel_post(
+        self,
+        chat: JSON,
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        forwarded_from: JSON | None = None,
+    ) -> JSON:
+        """A post in channel `chat`: `text`, or else a photo with `caption` (or none). An
+        album is one post per photo sharing a `media_group_id`, as Telegram sends it;
+        `forwarded_from` is the channel a post was forwarded from."""
+        fields: dict[str, Any] = {"media_group_id": media_group_id}
+        if text is None:
+            fields.update(photo=self.state.files.photo(png_header(320, 240)), caption=caption)
+        if forwarded_from is not None:
+            fields["forward_origin"] = forward_origin(from_chat=forwarded_from)
+        return self._incoming(self.state.add_chat(chat), None, text, **fields)
+
+    def inject_channel_post_edit(self, update: JSON, text: str) -> JSON:
+        """The channel edits the post of `update` (an injected channel_post) to `text`; the
+        bot gets it only if allowed_updates asks for edited_channel_post."""
+        post = update["channel_post"]
+        edited = {**post, "caption" if "caption" in post else "text": text, "edit_date": now()}
+        self.state.messages[post["chat"]["id"], post["message_id"]] = edited
+        return self.inject({"edited_channel_post": edited})
 
     def inject_callback(
         self,
@@ -366,10 +391,9 @@ class LocalBotAPI:
         """Updates not yet confirmed by a getUpdates offset."""
         return [queued.update for queued in self._updates]
 
-    def _incoming(self, chat: JSON, sender: JSON | None, text: str, **fields: Any) -> JSON:
-        message = self.state.new_message(
-            chat, sender, text, entities=command_entities(text), **fields
-        )
+    def _incoming(self, chat: JSON, sender: JSON | None, text: str | None, **fields: Any) -> JSON:
+        entities = command_entities(text) if text is not None else None
+        message = self.state.new_message(chat, sender, text, entities=entities, **fields)
         kind = "channel_post" if chat["type"] == "channel" else "message"
         return self.inject({kind: message})
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.schema import article_sources, sources, utcnow
 
 FEED = "feed"
@@ -31,6 +32,7 @@ class Feed:
     last_success_at: datetime | None
     last_error_at: datetime | None
     failing_since: datetime | None  # the first failure of the current run; None when fine
+    kind: str = FEED  # or ADMIN_CHANNEL: a channel whose posts arrive as updates, not polled
 
 
 _COLUMNS = [getattr(sources.c, name) for name in Feed.__dataclass_fields__]
@@ -66,10 +68,10 @@ async def remove_feed(conn: AsyncConnection, feed: str | int) -> bool:
     return result.rowcount > 0
 
 
-async def list_feeds(conn: AsyncConnection) -> list[Feed]:
+async def list_feeds(conn: AsyncConnection, kinds: Sequence[str] = (FEED,)) -> list[Feed]:
     rows = await conn.execute(
         select(*_COLUMNS)
-        .where(sources.c.kind == FEED, sources.c.active.is_(True))
+        .where(sources.c.kind.in_(kinds), sources.c.active.is_(True))
         .order_by(sources.c.id)
     )
     return [Feed(*row) for row in rows]
@@ -192,8 +194,9 @@ class FeedHealth:
 
 
 async def feeds_health(conn: AsyncConnection, now: datetime) -> list[FeedHealth]:
-    """Every active feed with the articles it brought since `now` minus 24 hours."""
-    feeds = await list_feeds(conn)
+    """Every active feed (administered channels too) with the articles it brought since `now`
+    minus 24 hours."""
+    feeds = await list_feeds(conn, (FEED, ADMIN_CHANNEL))
     recent = await conn.execute(
         select(article_sources.c.source_id, func.count(distinct(article_sources.c.article_id)))
         .where(

@@ -1,0 +1,193 @@
+"""Channels the bot administers as sources: `/feed add @name` or `/feed add -100…` by a bot
+administrator stores one (after asking Telegram whether the bot administers it), `/feed
+remove` drops it, and its `channel_post` updates become documents at once.
+
+A `@name` the bot does not administer is left to the public-channel path (its web preview),
+by skipping to the next `/feed` handler. Posts of channels that are no source are ignored,
+and so are edits (`edited_channel_post` is not asked for): the stored text stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.enums import ChatMemberStatus, ChatType, MessageEntityType
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Chat, Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import texts
+from bot.handlers.admin import is_admin
+from bot.handlers.common import Magic, quoted
+from bot.ingest.channel_refs import (
+    CHAT_ID,
+    NotAChannel,
+    channel_name,
+    is_channel_ref,
+    permalink,
+    preview_url,
+    private_permalink,
+    private_url,
+)
+from bot.middlewares import NO_DB, WRITE
+from bot.storage import admin_channels
+from bot.storage.database import Database
+from bot.storage.schema import utcnow
+
+if TYPE_CHECKING:  # the ingest stack loads with the first post
+    from bot.ingest.channel_posts import Post
+    from bot.ingest.offload import Offload
+
+router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+ADMINISTERS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR)
+TELEGRAM_DOWN = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
+
+
+class ChannelArgument:
+    """`/feed <action> <channel>` where the argument is written as a channel (@name, a t.me
+    link, -100…), as opposed to a feed URL; passes it on as `ref`."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    async def __call__(self, message: Message, command: CommandObject) -> dict | bool:
+        action, _, ref = (command.args or "").strip().partition(" ")
+        ref = ref.strip()
+        if action != self.action or not is_channel_ref(ref):
+            return False
+        return {"ref": ref}
+
+
+def chat_ref(ref: str) -> int | str:
+    """What getChat takes for `ref`: the chat id, or "@name"; NotAChannel for a bad name."""
+    return int(ref) if CHAT_ID.fullmatch(ref) else "@" + channel_name(ref)
+
+
+def stored_url(chat: Chat) -> str:
+    """A channel's source URL: its web preview if it is public, t.me/c/<id> if private."""
+    return preview_url(chat.username.lower()) if chat.username else private_url(chat.id)
+
+
+async def administered(bot: Bot, ref: int | str) -> Chat | None:
+    """The channel `ref` if the bot is one of its administrators, else None. Telegram's own
+    failures (network, 5xx, flood wait) are raised: that is no answer."""
+    try:
+        chat = await bot.get_chat(ref)
+        if chat.type != ChatType.CHANNEL:
+            return None
+        member = await bot.get_chat_member(chat.id, bot.id)
+    except (TelegramBadRequest, TelegramForbiddenError):
+        return None
+    return chat if member.status in ADMINISTERS else None
+
+
+@router.message(Command("feed"), is_admin, ChannelArgument("add"), flags=NO_DB)
+async def add_channel(message: Message, ref: str, bot: Bot, db: Database) -> None:
+    """Telegram is asked before any transaction opens; only then is the source written."""
+    try:
+        target = await administered(bot, chat_ref(ref))
+    except NotAChannel as error:
+        await message.answer(**quoted("{}", str(error)))
+        return
+    except TELEGRAM_DOWN:
+        await message.answer(texts.ADMIN_CHANNEL_NO_TELEGRAM)
+        return
+    if target is None:
+        if CHAT_ID.fullmatch(ref):
+            await message.answer(**quoted(texts.ADMIN_CHANNEL_REFUSED, ref))
+            return
+        raise SkipHandler  # a public channel the bot is not in: read from its web preview
+    async with db.transaction() as conn:
+        await admin_channels.add(conn, target.id, stored_url(target), target.title)
+    await message.answer(**quoted(texts.ADMIN_CHANNEL_ADDED, target.title or ref))
+
+
+@router.message(Command("feed"), is_admin, ChannelArgument("remove"), flags=WRITE)
+async def remove_channel(message: Message, ref: str, conn: AsyncConnection) -> None:
+    try:
+        key = chat_ref(ref)
+    except NotAChannel as error:
+        await message.answer(**quoted("{}", str(error)))
+        return
+    if isinstance(key, int):
+        removed = await admin_channels.remove(conn, chat_id=key)
+    else:
+        removed = await admin_channels.remove(conn, url=preview_url(key.removeprefix("@")))
+    if not removed:
+        raise SkipHandler  # perhaps a public channel, or nothing: the feed path says which
+    await message.answer(texts.FEED_REMOVED)
+
+
+@router.channel_post(Magic(F.text | F.caption))
+async def channel_post(message: Message, db: Database, offload: Offload) -> None:
+    """A post of an administered channel becomes a document; an album (one message per
+    photo, sharing a media_group_id) once, by its first caption."""
+    from bot.ingest.channel_posts import post_document
+    from bot.ingest.pipeline import ingest_document
+
+    async with db.read() as conn:
+        source = await admin_channels.of_chat(conn, message.chat.id)
+    if source is None:
+        return
+    if message.media_group_id is not None:
+        async with db.transaction() as conn:
+            first = await admin_channels.claim_album(
+                conn, message.chat.id, message.media_group_id, utcnow()
+            )
+        if not first:
+            return
+    doc = post_document(post_of(message))
+    if doc is None:
+        return
+    result = await ingest_document(db, replace(doc, source_id=source.id), offload)
+    logger.info("channel post %s: %s %s", doc.url, result.status, result.reason or "")
+
+
+def post_of(message: Message) -> Post:
+    """The post a channel_post update carries, as the web preview would show it."""
+    from bot.ingest.channel_posts import Post
+
+    chat = message.chat
+    if chat.username:
+        url = permalink(chat.username.lower(), message.message_id)
+    else:
+        url = private_permalink(chat.id, message.message_id)
+    return Post(
+        url=url,
+        channel=chat.title or "",
+        username=chat.username,
+        published=message.date,
+        text=message.text or message.caption or "",
+        forwarded_from=forwarded_from(message),
+        link=first_link(message),
+    )
+
+
+def forwarded_from(message: Message) -> str | None:
+    """The channel a forwarded post came from (its outlet in a story), by its title."""
+    origin = message.forward_origin
+    chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+    return chat.title if chat is not None else None
+
+
+def first_link(message: Message) -> str | None:
+    """The first web link of the post (a teaser's article), written out or behind a word."""
+    text = message.text or message.caption or ""
+    for entity in message.entities or message.caption_entities or ():
+        if entity.type == MessageEntityType.TEXT_LINK:
+            return entity.url
+        if entity.type == MessageEntityType.URL:
+            return entity.extract_from(text)
+    return None
