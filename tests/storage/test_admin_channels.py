@@ -1,0 +1,83 @@
+"""Channels the bot administers as sources: one source per channel, never polled, found by the
+chat id its updates carry; an album is taken once across bot instances."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage import admin_channels, sources
+from bot.storage.schema import sources as sources_table
+
+NOW = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
+CHAT = -1001234567890
+
+
+async def kinds(database) -> list[tuple[str, str, int | None]]:
+    async with database.read() as conn:
+        rows = await conn.execute(
+            select(sources_table.c.kind, sources_table.c.url, sources_table.c.chat_id).order_by(
+                sources_table.c.id
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_public_channel_source_becomes_the_administered_one(database):
+    async with database.transaction() as conn:
+        await conn.execute(
+            sources_table.insert().values(kind="channel", url="https://t.me/s/vesti_news")
+        )
+        await sources.add_feed(conn, "https://vesti.example/rss")
+        added = await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_news", "Вести")
+        # added again after a rename: still one source, under the new name
+        again = await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_live", "Вести LIVE")
+    assert again.id == added.id
+    assert await kinds(database) == [
+        ("admin_channel", "https://t.me/s/vesti_live", CHAT),
+        ("feed", "https://vesti.example/rss", None),
+    ]
+    async with database.read() as conn:
+        assert await admin_channels.of_chat(conn, CHAT) == again
+        assert await admin_channels.of_chat(conn, CHAT - 1) is None
+        listed = [health.feed.kind for health in await sources.feeds_health(conn, NOW)]
+    async with database.transaction() as conn:
+        polled = await sources.claim_due_feed(conn, NOW + timedelta(days=1), timedelta(minutes=1))
+        assert (
+            await sources.claim_due_feed(conn, NOW + timedelta(days=1), timedelta(minutes=1))
+            is None
+        )
+    assert polled.url == "https://vesti.example/rss"  # never the channel
+    assert listed == ["admin_channel", "feed"]
+
+
+async def test_renamed_onto_a_public_channel_source_keeps_one_source(database):
+    async with database.transaction() as conn:
+        await admin_channels.add(conn, CHAT, "https://t.me/c/1234567890", "Закрытый")
+        await conn.execute(sources_table.insert().values(kind="channel", url="https://t.me/s/open"))
+        await admin_channels.add(conn, CHAT, "https://t.me/s/open", "Открытый")
+    assert await kinds(database) == [("admin_channel", "https://t.me/s/open", CHAT)]
+
+
+@pytest.mark.parametrize("by", ["chat_id", "url"])
+async def test_remove_by_chat_id_or_url(database, by):
+    async with database.transaction() as conn:
+        await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_news", "Вести")
+        key = {"chat_id": CHAT, "url": "https://t.me/s/vesti_news"}[by]
+        assert await admin_channels.remove(conn, **{by: key})
+        assert not await admin_channels.remove(conn, **{by: key})
+        assert await admin_channels.of_chat(conn, CHAT) is None
+
+
+async def test_an_album_is_claimed_once_and_old_claims_are_pruned(database):
+    async def claim(chat: int, group: str, at: datetime) -> bool:
+        async with database.transaction() as conn:
+            return await admin_channels.claim_album(conn, chat, group, at)
+
+    assert await claim(CHAT, "13579", NOW)
+    assert not await claim(CHAT, "13579", NOW + timedelta(seconds=1))
+    assert await claim(CHAT - 1, "13579", NOW)  # another channel's album
+    assert await claim(CHAT, "24680", NOW + timedelta(days=2))  # prunes the day-old claims
+    assert await claim(CHAT, "13579", NOW + timedelta(days=2))
