@@ -4,6 +4,7 @@ decision itself is bot/ingest/stories.py's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -326,9 +327,10 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
 
 
 async def story_sources(
-    conn: AsyncConnection, story_ids: Sequence[int]
+    conn: AsyncConnection, story_ids: Sequence[int], *, every_report: bool = False
 ) -> dict[int, tuple[SourceLink, ...]]:
-    """Every outlet that reported each story, first seen first, one link per outlet."""
+    """Every outlet that reported each story, first seen first, one link per outlet; with
+    `every_report`, every place its articles were seen (one link per URL)."""
     rows = await conn.execute(
         select(
             articles.c.story_id,
@@ -344,10 +346,23 @@ async def story_sources(
     found: dict[int, dict[str, SourceLink]] = {}
     for story_id, url, title, name, article_url in rows:
         link = url or article_url
-        outlet = name or (urlsplit(link).hostname if link else None)
+        outlet = name or outlet_of(link)
         if outlet:
-            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
+            key = link if every_report and link else outlet
+            found.setdefault(story_id, {}).setdefault(key, SourceLink(link, title, outlet))
     return {story_id: tuple(links.values()) for story_id, links in found.items()}
+
+
+TELEGRAM_POST = re.compile(r"https://t\.me/([a-z][a-z0-9_]{4,31})/[0-9]+")
+
+
+def outlet_of(link: str | None) -> str | None:
+    """Who published at `link`, when the source gave no name: the site's host, or for a
+    channel post (t.me/<name>/<id>) the channel, as "@name": each channel is an outlet."""
+    if not link:
+        return None
+    post = TELEGRAM_POST.fullmatch(link)
+    return f"@{post.group(1)}" if post else urlsplit(link).hostname
 
 
 def by_coverage(views: Sequence[ArticleView]) -> list[ArticleView]:
