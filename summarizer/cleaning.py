@@ -8,6 +8,7 @@ lines into a header (title, lead) and the body.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from summarizer import text as nlp
@@ -161,3 +162,84 @@ def clean(text: str) -> Article:
     if not lead:
         lead = next(nlp.iter_sentences(body), "")
     return Article(title=title, lead=lead, body=body)
+
+
+# Channel posts (Telegram) end in a signature: "Подписаться на …", the channel's @name or link,
+# hashtags and emoji. These rules read whole lines and tokens, never a pattern that rescans.
+SIGNATURE_MAX_CHARS = 160
+_SIGNATURE_STARTS = (
+    "подписаться",
+    "подпишись",
+    "подпишитесь",
+    "подписывайтесь",
+    "прислать новость",
+    "предложить новость",
+    "прислать фото",
+)
+_DECORATION_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Cf"})
+
+
+def is_decoration(token: str) -> bool:
+    """An emoji or a run of them ("👉", "❗️", "🇷🇺"): symbols, marks and joiners only."""
+    return bool(token) and all(
+        unicodedata.category(char) in _DECORATION_CATEGORIES for char in token
+    )
+
+
+def is_hashtag(token: str) -> bool:
+    """ "#новости", "#Москва,": a # and word characters, a comma or period after them."""
+    word = token.rstrip(",.;")[1:]
+    return token.startswith("#") and bool(word) and word.replace("_", "").isalnum()
+
+
+def without_trailing_tags(line: str) -> str:
+    """The line without the hashtags and emoji that end it: "Текст. #новости 🔥" -> "Текст."."""
+    tokens = line.split()
+    while tokens and (is_hashtag(tokens[-1]) or is_decoration(tokens[-1])):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _bare(line: str) -> str:
+    """The line without the emoji, bullets and spaces around it, lower-cased."""
+    tokens = [token for token in line.split() if not is_decoration(token)]
+    return " ".join(tokens).strip("|•·—–-:>»").strip().lower()
+
+
+def is_signature_line(line: str) -> bool:
+    """ "Подписаться на Mash", "👉 Подпишись | Прислать новость": a channel's signature."""
+    return len(line) <= SIGNATURE_MAX_CHARS and _bare(line).startswith(_SIGNATURE_STARTS)
+
+
+def is_channel_handle(line: str) -> bool:
+    """A bare "@name" (a channel's or a bot's), emoji around it allowed."""
+    bare = _bare(line)
+    name = bare[1:]
+    return bare.startswith("@") and 4 <= len(name) <= 32 and name.replace("_", "").isalnum()
+
+
+def is_self_link(line: str, username: str | None) -> bool:
+    """A link to the channel itself: "t.me/name", "https://t.me/name/", "telegram.me/s/name"."""
+    if not username:
+        return False
+    bare = _bare(line).partition("?")[0].rstrip("/")
+    for scheme in ("https://", "http://"):
+        bare = bare.removeprefix(scheme)
+    bare = bare.removeprefix("www.")
+    host, _, path = bare.partition("/")
+    return host in ("t.me", "telegram.me") and path.removeprefix("s/") == username.lower()
+
+
+def clean_post(text: str, username: str | None = None) -> str:
+    """A channel post without its signature: trailing signature lines, the channel's @name or
+    link, and trailing hashtags and emoji are dropped; the rest is kept as written."""
+    lines = normalize(text).split("\n")
+    while lines:
+        last = without_trailing_tags(lines[-1])
+        if last and not (
+            is_signature_line(last) or is_channel_handle(last) or is_self_link(last, username)
+        ):
+            lines[-1] = last
+            break
+        lines.pop()
+    return "\n".join(lines).strip()

@@ -35,6 +35,7 @@ link."""
 class Entry:
     document: Document
     teaser: bool
+    link: str | None = None  # the page with the full text, when not the document's own URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +198,14 @@ async def new_documents(
         ]
     gate = asyncio.Semaphore(PAGES_AT_ONCE)
 
-    async def full_text(doc: Document) -> Document | None:
+    async def full_text(entry: Entry) -> Document | None:
         async with gate:
-            return await _with_full_text(doc, settings, session, offload)
+            return await _with_full_text(entry, settings, session, offload)
 
     teasers = {
-        index: asyncio.create_task(full_text(entry.document))
+        index: asyncio.create_task(full_text(entry))
         for index, entry in enumerate(fresh)
-        if entry.teaser and entry.document.url
+        if entry.teaser and (entry.link or entry.document.url)
     }
     done: set[asyncio.Task] = set()
     if teasers:
@@ -226,16 +227,18 @@ async def new_documents(
 
 
 async def _with_full_text(
-    doc: Document, settings: Settings, session: aiohttp.ClientSession, offload: Offload
+    entry: Entry, settings: Settings, session: aiohttp.ClientSession, offload: Offload
 ) -> Document | None:
     """The entry with the article text of its page; None if that cannot be had."""
     from bot.ingest.web import extract_page
 
+    doc = entry.document
+    page_url = entry.link or doc.url
     try:
-        page = await fetch.fetch_text(doc.url, settings, session=session)
+        page = await fetch.fetch_text(page_url, settings, session=session)
         full = await offload.run(extract_page, page)
     except SourceError as error:
-        logger.debug("%s: full text not fetched (%s); keeping the teaser", doc.url, error)
+        logger.debug("%s: full text not fetched (%s); keeping the teaser", page_url, error)
         return None
     return replace(
         doc,

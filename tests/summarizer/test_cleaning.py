@@ -172,3 +172,79 @@ def test_seed_body_has_no_furniture(furniture):
     body = clean(_seed_text()).body
     assert body.startswith("Президент Касым-Жомарт Токаев на совещании")
     assert furniture not in body
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Подписаться на Mash", True),
+        ("👉 Подпишись | Прислать новость", True),
+        ("Подписывайтесь на @readovka", True),
+        ("Прислать новость: @news_bot", True),
+        ("Подписание договора состоится в мае", False),
+        ("Подписаться " + "очень " * 40, False),
+    ],
+)
+def test_signature_line(line, expected):
+    from summarizer.cleaning import is_signature_line
+
+    assert is_signature_line(line) is expected
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [("@readovka", True), ("⚡️ @mash_news 👈", True), ("@abc", False), ("@ мэр", False)],
+)
+def test_channel_handle(line, expected):
+    from summarizer.cleaning import is_channel_handle
+
+    assert is_channel_handle(line) is expected
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("t.me/readovka", True),
+        ("https://t.me/Readovka/", True),
+        ("👉 https://telegram.me/s/readovka?before=5", True),
+        ("https://t.me/mash", False),
+        ("https://t.me/readovka/1234", False),
+        ("readovka.news", False),
+    ],
+)
+def test_self_link(line, expected):
+    from summarizer.cleaning import is_self_link
+
+    assert is_self_link(line, "readovka") is expected
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Текст. #новости 🔥", "Текст."),
+        ("Итоги дня #Москва, #спорт", "Итоги дня"),
+        ("🇷🇺 ❗️", ""),
+        ("Номер #1 в списке — это он", "Номер #1 в списке — это он"),
+        ("Цена 100 ₽", "Цена 100 ₽"),  # a currency sign (Sc) is no decoration
+    ],
+)
+def test_without_trailing_tags(line, expected):
+    from summarizer.cleaning import without_trailing_tags
+
+    assert without_trailing_tags(line) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Мост открыт.\n\nПодписаться на Mash\n@mash", "Мост открыт."),
+        ("Мост открыт. #новости ⚡️\nhttps://t.me/readovka", "Мост открыт."),
+        ("Подписаться на канал\nМост открыт.", "Подписаться на канал\nМост открыт."),
+        ("#новости 🔥\n@readovka", ""),
+        ("Первая строка\nвторая строка", "Первая строка\nвторая строка"),
+    ],
+)
+def test_clean_post(text, expected):
+    from summarizer.cleaning import clean_post
+
+    assert clean_post(text, "readovka") == expected
