@@ -9,9 +9,11 @@ and so are edits (`edited_channel_post` is not asked for): the stored text stays
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
+from weakref import WeakValueDictionary
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -23,7 +25,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Chat, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -55,7 +57,7 @@ ADMINISTERS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR)
 TELEGRAM_DOWN = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 
 
-class ChannelArgument:
+class ChannelArgument(Filter):
     """`/feed <action> <channel>` where the argument is written as a channel (@name, a t.me
     link, -100…), as opposed to a feed URL; passes it on as `ref`."""
 
@@ -130,8 +132,27 @@ async def remove_channel(message: Message, ref: str, conn: AsyncConnection) -> N
     await message.answer(texts.FEED_REMOVED)
 
 
+# One lock per channel while any of its posts is being taken, so that they are taken in the
+# order they came (updates are handled as concurrent tasks, started in that order): an
+# album's first caption is the one kept. Across bot instances the album claim still keeps
+# one, though not always the first.
+_turns: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+
+def _turn(chat_id: int) -> asyncio.Lock:
+    lock = _turns.get(chat_id)
+    if lock is None:
+        lock = _turns[chat_id] = asyncio.Lock()
+    return lock
+
+
 @router.channel_post(Magic(F.text | F.caption))
 async def channel_post(message: Message, db: Database, offload: Offload) -> None:
+    async with _turn(message.chat.id):
+        await take_post(message, db, offload)
+
+
+async def take_post(message: Message, db: Database, offload: Offload) -> None:
     """A post of an administered channel becomes a document; an album (one message per
     photo, sharing a media_group_id) once, by its first caption."""
     from bot.ingest.channel_posts import post_document
