@@ -85,7 +85,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _add_archive_commands(sub) -> None:
     ingest = sub.add_parser("ingest", help="store articles from files, folders, JSONL, HTML, URLs")
-    ingest.add_argument("items", nargs="+", metavar="PATH|URL")
+    ingest.add_argument("items", nargs="+", metavar="PATH|URL|@CHANNEL")
     ingest.set_defaults(handler=lambda args: _archive("ingest", args.items))
 
     latest = sub.add_parser("latest", help="print the newest summaries")
@@ -101,14 +101,14 @@ def _add_archive_commands(sub) -> None:
     upgrade.set_defaults(handler=lambda args: _archive("db_upgrade"))
 
     feeds = sub.add_parser("feeds", help="manage RSS/Atom feeds").add_subparsers(required=True)
-    add = feeds.add_parser("add", help="poll a feed")
+    add = feeds.add_parser("add", help="poll a feed or a public channel (@name, t.me/name)")
     add.add_argument("url")
     add.add_argument("--every", type=int, metavar="MINUTES", help="poll interval")
     add.set_defaults(
         handler=lambda args: _archive("feeds_add", args.url, args.every and args.every * 60)
     )
     remove = feeds.add_parser("remove", help="stop polling a feed")
-    remove.add_argument("feed", help="the feed's id or URL")
+    remove.add_argument("feed", help="the feed's id or URL, or the channel's @name")
     remove.set_defaults(handler=lambda args: _archive("feeds_remove", args.feed))
     feeds.add_parser("list", help="list feeds and how each is doing").set_defaults(
         handler=lambda args: _archive("feeds_list")

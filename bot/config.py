@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     feed_max_backoff: int = Field(default=6 * 3600, ge=60)  # longest wait after failed polls
     feed_max_entries: int = Field(default=50, ge=1)  # newest entries read per poll of a feed
     ingest_workers: int = Field(default=2, ge=1)  # processes parsing and summarizing for the bot
+    telegram_web: str = "https://t.me"  # where public channels' web previews are read from
+    telegram_web_spacing: float = Field(default=2.0, ge=0)  # seconds between requests to it
 
     # Delivery (bot/delivery/). Rates stay under Telegram's limits; lower them, never raise them.
     delivery_rate: float = Field(default=30.0, gt=0)  # messages per second, whole bot

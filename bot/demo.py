@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+CHANNEL_SEEDS = SEEDS / "channels"
 DEMO_TOKEN = "123456:DEMO"
 NEW_ARTICLE = "!new"
 QUIT = {"/quit", "/exit", "выход"}
@@ -154,6 +155,23 @@ async def seed_archive(
     return report, seeds[len(kept) :]
 
 
+async def seed_channels(db: Database, settings: Settings) -> IngestReport:
+    """Ingest the saved channel pages of seeds/channels/ (`<name>.html`), read as a poll of
+    `t.me/s/<name>` reads them, so that a story is told by a site and a channel. Like the
+    seed files they carry no date that counts: the posts are stored as new."""
+    from bot.ingest.channel_page import read_page
+    from bot.ingest.channel_posts import post_document
+    from bot.ingest.pipeline import ingest_documents
+
+    report = IngestReport()
+    for path in sorted(CHANNEL_SEEDS.glob("*.html")):
+        page = read_page(path.read_bytes(), path.stem, settings.feed_max_entries)
+        docs = [replace(doc, published=None) for doc in map(post_document, page.posts) if doc]
+        for doc, result in zip(docs, await ingest_documents(db, docs), strict=True):
+            report.record(doc.url or path.name, result)
+    return report
+
+
 async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
     from bot.app import build_bot, build_dispatcher, deliver
     from bot.delivery.pushes import scan_new_articles
@@ -170,9 +188,13 @@ async def run_demo(script: Sequence[str] | None, *, out: Print = print) -> int:
             db = Database(settings.database_url)
             await upgrade(db)
             report, held_back = await seed_archive(db, settings, hold_back=1)
+            posts = await seed_channels(db, settings)
             # The seeded archive is not news: mark it as scanned before anything can be pushed.
             await scan_new_articles(db, settings, utcnow())
-            out(f"Svodka demo: {report.added} articles from {SEEDS.name}/ in a temporary archive.")
+            out(
+                f"Svodka demo: {report.added} articles from {SEEDS.name}/ and"
+                f" {posts.added + posts.merged} channel posts in a temporary archive."
+            )
             bot = build_bot(DEMO_TOKEN, settings)
             dp = build_dispatcher(db, settings, services=[deliver])
             polling = asyncio.create_task(

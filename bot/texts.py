@@ -206,6 +206,9 @@ OPML_IMPORTED = "Импорт OPML: добавлено лент — {}, уже �
 OPML_MORE_PROBLEMS = "…и ещё пропущено: {}"
 FEED_USAGE = "Напишите <code>/feed add https://…</code> или <code>/feed remove https://…</code>."
 FEED_ADDED = "Лента добавлена, загружу её в ближайшие минуты."
+CHANNEL_ADDED = (
+    "Канал добавлен: буду читать его открытую веб-версию, первые посты — в ближайшие минуты."
+)
 FEED_REMOVED = "Лента удалена."
 FEED_NOT_FOUND = "Такой ленты нет. Список — /feeds."
 # Channels the bot administers (their posts arrive as updates, nothing is polled).

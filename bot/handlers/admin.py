@@ -168,6 +168,7 @@ def in_parts(blocks: list[str], *, limit: int = 3500) -> list[list[str]]:
 async def feed(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
+    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
 
@@ -177,8 +178,15 @@ async def feed(
         await message.answer(texts.FEED_USAGE)
         return
     if action == "remove":
-        removed = await sources.remove_feed(conn, url)
+        try:
+            removed = await sources.remove_feed(conn, source_url(url))
+        except NotAChannel as error:
+            await message.answer(**quoted("{}", str(error)))
+            return
         await message.answer(texts.FEED_REMOVED if removed else texts.FEED_NOT_FOUND)
+        return
+    if is_channel_ref(url):
+        await add_public_channel(message, conn, settings, url)
         return
     try:
         await check_destination(url, settings)
@@ -187,6 +195,23 @@ async def feed(
         return
     await sources.add_feed(conn, url, poll_interval=settings.feed_poll_interval)
     await message.answer(texts.FEED_ADDED)
+
+
+async def add_public_channel(
+    message: Message, conn: AsyncConnection, settings: Settings, ref: str
+) -> None:
+    """`/feed add @name`: a public channel, read from its web preview like a polled feed."""
+    from bot.ingest.channel_refs import NotAChannel, source_url
+
+    try:
+        url = source_url(ref)
+    except NotAChannel as error:
+        await message.answer(**quoted("{}", str(error)))
+        return
+    await sources.add_feed(
+        conn, url, poll_interval=settings.feed_poll_interval, kind=sources.CHANNEL
+    )
+    await message.answer(texts.CHANNEL_ADDED)
 
 
 @router.message(Command("stats"), is_admin, flags=NO_DB)

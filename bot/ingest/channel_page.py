@@ -10,6 +10,7 @@ This runs where feed parsing runs (an offload worker process), within PAGE_BUDGE
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -36,11 +37,19 @@ OWN_TEXT = (
     f".//div[{has_class('tgme_widget_message_text')}]"
     f"[not(ancestor::a[{has_class('tgme_widget_message_reply')}])]"
 )
-DATE = f".//a[{has_class('tgme_widget_message_date')}]//time/@datetime | .//time/@datetime"
+DATE = f".//a[{has_class('tgme_widget_message_date')}]//time/@datetime"
 FORWARDED = f".//*[{has_class('tgme_widget_message_forwarded_from_name')}]"
 LINK_PREVIEW = f".//a[{has_class('tgme_widget_message_link_preview')}]/@href"
 HISTORY = f"//*[{has_class('tgme_channel_history')}]"
 MORE = f"//a[{has_class('tme_messages_more')}]/@data-before | //link[@rel='prev']/@href"
+
+
+@functools.cache
+def compiled(path: str):
+    """An XPath expression compiled once per process (each call would compile it again)."""
+    from lxml.etree import XPath
+
+    return XPath(path)
 
 
 class NoPreview(SourceError):
@@ -75,8 +84,8 @@ def parse_page(raw: bytes, name: str, newest: int) -> ChannelPage:
         tree = lxml.html.fromstring(decode(raw, meta_charset(raw)) or "<html></html>")
     except (ParserError, ValueError) as error:
         raise SourceError(f"not an HTML page: {error}") from None
-    messages = tree.xpath(MESSAGES)
-    if not messages and not tree.xpath(HISTORY):
+    messages = compiled(MESSAGES)(tree)
+    if not messages and not compiled(HISTORY)(tree):
         raise NoPreview
     title = _channel_title(tree)
     found: dict[int, Post] = {}
@@ -90,7 +99,7 @@ def parse_page(raw: bytes, name: str, newest: int) -> ChannelPage:
         if post is not None:
             found[message_id] = post
     ids = sorted(found)
-    return ChannelPage(title, [found[i] for i in ids], ids, older=bool(tree.xpath(MORE)))
+    return ChannelPage(title, [found[i] for i in ids], ids, older=bool(compiled(MORE)(tree)))
 
 
 def _channel_title(tree) -> str | None:
@@ -106,12 +115,12 @@ def _message_id(data_post: str) -> int | None:
 
 
 def _post(message, name: str, message_id: int, channel: str) -> Post | None:
-    texts = message.xpath(OWN_TEXT)
+    texts = compiled(OWN_TEXT)(message)
     text = _text(texts[0]) if texts else ""
     if not text:
         return None
-    dates = message.xpath(DATE)
-    forwarded = message.xpath(FORWARDED)
+    dates = compiled(DATE)(message) or compiled(".//time/@datetime")(message)
+    forwarded = compiled(FORWARDED)(message)
     return Post(
         url=permalink(name, message_id),
         channel=channel,
@@ -135,7 +144,7 @@ def _text(element) -> str:
 
 def _link(message, text) -> str | None:
     """The message's link preview, else the first link in its text off Telegram."""
-    for href in message.xpath(LINK_PREVIEW) + text.xpath(".//a/@href"):
+    for href in compiled(LINK_PREVIEW)(message) + compiled(".//a/@href")(text):
         link = web_link(href)
         if link and (urlsplit(link).hostname or "").lower() not in TELEGRAM_HOSTS:
             return link

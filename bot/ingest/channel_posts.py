@@ -65,11 +65,14 @@ def post_entry(post: Post) -> Entry | None:
 
 def post_title(text: str) -> str:
     """The first line, or its first sentence if it has several, at most about TITLE_CHARS
-    characters, cut after a whole word."""
+    characters, cut after a whole word; without a final period, as headlines are written (so
+    the cleaner takes it for the title, not for a sentence of the text)."""
     from summarizer.text import iter_sentences
 
     first_line = text.strip().partition("\n")[0][: TITLE_CHARS * 4]
     title = next(iter_sentences(first_line), first_line).strip()
+    if not title.endswith(".."):
+        title = title.removesuffix(".")
     if len(title) <= TITLE_CHARS:
         return title
     cut = title[: TITLE_CHARS + 1].rsplit(maxsplit=1)[0] if " " in title[:TITLE_CHARS] else ""

@@ -54,6 +54,15 @@ def preview_url(name: str) -> str:
     return f"{PUBLIC_WEB}/s/{name}"
 
 
+def source_url(text: str) -> str:
+    """The stored URL of the source `text` names: a public channel's preview URL for its @name
+    or t.me link, anything else (a feed URL, an id, a -100… chat id) as it is."""
+    text = text.strip()
+    if is_channel_ref(text) and not CHAT_ID.fullmatch(text):
+        return preview_url(channel_name(text))
+    return text
+
+
 def permalink(name: str, message_id: int) -> str:
     """A public channel post's URL, its identity for dedup."""
     return f"{PUBLIC_WEB}/{name}/{message_id}"

@@ -113,28 +113,39 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
+    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
     from bot.storage import sources
 
+    kind = sources.CHANNEL if is_channel_ref(url) else sources.FEED
     try:
-        await check_destination(url, settings)
-    except SourceError as error:
+        if kind == sources.CHANNEL:
+            url = source_url(url)
+        else:
+            await check_destination(url, settings)
+    except (SourceError, NotAChannel) as error:
         _error(str(error))
         return 2
     async with open_database(settings) as db, db.transaction() as conn:
         feed = await sources.add_feed(
-            conn, url, poll_interval=interval or settings.feed_poll_interval
+            conn, url, poll_interval=interval or settings.feed_poll_interval, kind=kind
         )
     print(printable(f"feed {feed.id}: {feed.url} (every {feed.poll_interval // 60} min)"))
     return 0
 
 
 async def feeds_remove(settings: Settings, feed: str) -> int:
+    from bot.ingest.channel_refs import NotAChannel, source_url
     from bot.storage import sources
 
+    try:
+        url = source_url(feed)
+    except NotAChannel as error:
+        _error(str(error))
+        return 2
     async with open_database(settings) as db, db.transaction() as conn:
-        removed = await sources.remove_feed(conn, feed)
+        removed = await sources.remove_feed(conn, url)
     if not removed:
         _error(f"no feed {feed!r}; see `svodka feeds list`")
         return 1

@@ -45,6 +45,25 @@ class Response:
         return decode(self.body, self.charset or meta_charset(self.body))
 
 
+class HttpError(SourceError):
+    """The server answered with an error status; `retry_after` is its Retry-After in seconds,
+    if it gave one in that form."""
+
+    def __init__(self, status: int, reason: str | None, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status} {reason or ''}".strip())
+        self.status = status
+        self.retry_after = retry_after
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds of a Retry-After header given as a number (an HTTP date counts as none)."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 86_400 else None
+
+
 class PrivateAddress(OSError):
     """A host that resolves to private, loopback or link-local addresses only."""
 
@@ -130,7 +149,8 @@ async def _follow(
             if answer.status == 304:
                 return _response(url, answer, b"")
             if answer.status >= 400:
-                raise SourceError(f"HTTP {answer.status} {answer.reason or ''}".strip())
+                wait = retry_after(answer.headers.get("Retry-After"))
+                raise HttpError(answer.status, answer.reason, wait)
             return _response(url, answer, await _read_capped(answer, settings.fetch_max_bytes))
     raise SourceError(f"more than {MAX_REDIRECTS} redirects")
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
 from bot.untrusted import web_link
 
 MAX_OPML_BYTES = 1 << 20  # 1 MiB: thousands of feeds
@@ -114,7 +115,7 @@ def _take(outline: Element, found: OpmlList, seen: set[str]) -> None:
         if not len(outline):  # a folder has outlines inside; an empty entry is a problem
             found.problems.append(Skipped(title or "—", None))
         return
-    url = web_link(raw)
+    url = _channel_or_feed(web_link(raw))
     if url is None:
         found.problems.append(Skipped(title or "—", raw[:200]))
         return
@@ -122,6 +123,16 @@ def _take(outline: Element, found: OpmlList, seen: set[str]) -> None:
         return
     seen.add(url)
     found.feeds.append(OpmlFeed(url, title, web_link((outline.get("htmlUrl") or "").strip())))
+
+
+def _channel_or_feed(url: str | None) -> str | None:
+    """A t.me link as the channel's stored preview URL (None if it names no channel)."""
+    if url is None or not is_channel_ref(url):
+        return url
+    try:
+        return source_url(url)
+    except NotAChannel:
+        return None
 
 
 def write_opml(feeds: Iterable[OpmlFeed], *, title: str, now: datetime) -> bytes:

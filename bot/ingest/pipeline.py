@@ -322,10 +322,14 @@ async def ingest_paths_or_urls(
     from tqdm import tqdm
 
     from bot.ingest import files
+    from bot.ingest.channel_refs import is_channel_ref
+    from bot.ingest.channels import ingest_channel
 
     say = echo or logger.warning
+    channels = [item for item in items if is_channel_ref(item)]
     urls = [item for item in items if item.startswith(("http://", "https://"))]
-    paths = files.expand(Path(item) for item in items if item not in urls)
+    urls = [item for item in urls if item not in channels]
+    paths = files.expand(Path(item) for item in items if item not in urls + channels)
     if progress is None:
         progress = sys.stderr.isatty() or len(paths) + len(urls) > PROGRESS_MIN_ITEMS
     report = IngestReport()
@@ -348,7 +352,10 @@ async def ingest_paths_or_urls(
         pending_chars = 0
 
     with tqdm(
-        total=len(paths) + len(urls), unit="file", disable=not progress, file=sys.stderr
+        total=len(paths) + len(urls) + len(channels),
+        unit="file",
+        disable=not progress,
+        file=sys.stderr,
     ) as bar:
         for path in paths:
             for label, loaded in files.read_file(path):
@@ -363,6 +370,10 @@ async def ingest_paths_or_urls(
         await flush()
         for url in urls:
             for label, result in await ingest_url(db, url, settings):
+                note(label, result)
+            bar.update()
+        for channel in channels:
+            for label, result in await ingest_channel(db, channel, settings):
                 note(label, result)
             bar.update()
     return report

@@ -21,6 +21,7 @@ import aiohttp
 from bot import metrics
 from bot.config import Settings
 from bot.ingest import fetch
+from bot.ingest.channels import poll_channel
 from bot.ingest.feeds import FEED_BUDGET, PAGES_BUDGET, mark_failed, poll_feed
 from bot.ingest.offload import INLINE, Offload
 from bot.ingest.pipeline import IngestReport
@@ -124,7 +125,8 @@ async def poll_claimed(
     """Poll a claimed feed and log what it gave, in one line."""
     started = time.perf_counter()
     try:
-        report = await poll_feed(db, feed, settings, session=session, offload=offload)
+        poll = poll_channel if feed.kind == sources.CHANNEL else poll_feed
+        report = await poll(db, feed, settings, session=session, offload=offload)
     except Exception as error:  # a bug or a lost database must not stop the others
         logger.exception("feed %s: poll failed", feed.url, extra={"feed": feed.id})
         await mark_failed(db, feed, settings, f"internal error: {error!r}")

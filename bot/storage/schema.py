@@ -81,7 +81,17 @@ sources = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("chat_id", BigInteger),  # an administered channel's chat id (its updates carry it)
+    Column("last_post_id", BigInteger),  # a public channel's newest message read from its preview
     Index("ix_sources_chat_id", "chat_id", unique=True),
+)
+
+# Turns at a host polled politely (t.me's channel previews): one request at a time, spaced.
+# A poller takes the turn with a compare-and-set of `free_at`; see bot/storage/host_turns.py.
+host_turns = Table(
+    "host_turns",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("free_at", UTCDateTime, nullable=False),
 )
 
 articles = Table(

@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.ingest.channel_refs import PUBLIC_WEB
 from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.schema import article_sources, sources, utcnow
 
 FEED = "feed"
+CHANNEL = "channel"  # a public Telegram channel read from its web preview
+POLLED = (FEED, CHANNEL)  # the kinds the poller reads on a schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,26 +35,35 @@ class Feed:
     last_success_at: datetime | None
     last_error_at: datetime | None
     failing_since: datetime | None  # the first failure of the current run; None when fine
-    kind: str = FEED  # or ADMIN_CHANNEL: a channel whose posts arrive as updates, not polled
+    kind: str  # FEED or CHANNEL, or ADMIN_CHANNEL (its posts arrive as updates: not polled)
+    last_post_id: int | None  # a channel's newest message read from its preview
 
 
 _COLUMNS = [getattr(sources.c, name) for name in Feed.__dataclass_fields__]
 
 
 async def add_feed(
-    conn: AsyncConnection, url: str, *, title: str | None = None, poll_interval: int = 900
+    conn: AsyncConnection,
+    url: str,
+    *,
+    title: str | None = None,
+    poll_interval: int = 900,
+    kind: str = FEED,
 ) -> Feed:
-    """Add a feed (or re-activate it with the new interval); it is due at once."""
+    """Add a feed or a channel (or re-activate it with the new interval); it is due at once."""
     existing = await conn.scalar(select(sources.c.id).where(sources.c.url == url))
     values = {"poll_interval": poll_interval, "active": True, "next_poll_at": utcnow()}
     if existing is None:
         existing = await conn.scalar(
             sources.insert()
-            .values(kind=FEED, url=url, title=title, **values)
+            .values(kind=kind, url=url, title=title, **values)
             .returning(sources.c.id)
         )
     else:
-        await conn.execute(sources.update().where(sources.c.id == existing).values(**values))
+        # kind too: a channel once administered by the bot, added again, is polled again
+        await conn.execute(
+            sources.update().where(sources.c.id == existing).values(kind=kind, **values)
+        )
     return await get_feed(conn, existing)
 
 
@@ -64,11 +76,11 @@ async def remove_feed(conn: AsyncConnection, feed: str | int) -> bool:
     """Remove a feed by id or URL; its articles stay. False if there is no such feed."""
     key = str(feed)
     condition = sources.c.id == int(key) if key.isdigit() else sources.c.url == key
-    result = await conn.execute(sources.delete().where(condition, sources.c.kind == FEED))
+    result = await conn.execute(sources.delete().where(condition, sources.c.kind.in_(POLLED)))
     return result.rowcount > 0
 
 
-async def list_feeds(conn: AsyncConnection, kinds: Sequence[str] = (FEED,)) -> list[Feed]:
+async def list_feeds(conn: AsyncConnection, kinds: Sequence[str] = POLLED) -> list[Feed]:
     rows = await conn.execute(
         select(*_COLUMNS)
         .where(sources.c.kind.in_(kinds), sources.c.active.is_(True))
@@ -82,7 +94,7 @@ async def claim_due_feed(conn: AsyncConnection, now: datetime, lease: timedelta)
     ahead, so no other poller takes it meanwhile, until the poll's outcome (record_success,
     record_failure) sets the real one. None if no feed is due."""
     is_due = (
-        sources.c.kind == FEED,
+        sources.c.kind.in_(POLLED),
         sources.c.active.is_(True),
         or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
     )
@@ -114,7 +126,7 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the next active feed is due."""
     return await conn.scalar(
         select(sources.c.next_poll_at)
-        .where(sources.c.kind == FEED, sources.c.active.is_(True))
+        .where(sources.c.kind.in_(POLLED), sources.c.active.is_(True))
         .order_by(sources.c.next_poll_at)
         .limit(1)
     )
@@ -130,6 +142,7 @@ async def record_success(
     title: str | None,
     body_hash: str | None,
     site_url: str | None = None,
+    last_post_id: int | None = None,
 ) -> None:
     """A poll that worked; the last error (and when) stays on record for the operator."""
     await conn.execute(
@@ -141,6 +154,7 @@ async def record_success(
             title=title or feed.title,
             body_hash=body_hash,
             site_url=site_url or feed.site_url,
+            last_post_id=max(last_post_id or 0, feed.last_post_id or 0) or None,
             failures=0,
             failing_since=None,
             last_polled_at=now,
@@ -196,7 +210,7 @@ class FeedHealth:
 async def feeds_health(conn: AsyncConnection, now: datetime) -> list[FeedHealth]:
     """Every active feed (administered channels too) with the articles it brought since `now`
     minus 24 hours."""
-    feeds = await list_feeds(conn, (FEED, ADMIN_CHANNEL))
+    feeds = await list_feeds(conn, (*POLLED, ADMIN_CHANNEL))
     recent = await conn.execute(
         select(article_sources.c.source_id, func.count(distinct(article_sources.c.article_id)))
         .where(
@@ -225,9 +239,14 @@ async def import_feeds(
         await conn.execute(
             sources.insert(),
             [
-                {"kind": FEED, "url": url, "title": title, "site_url": site, "active": True,
+                {"kind": kind_of(url), "url": url, "title": title, "site_url": site, "active": True,
                  "poll_interval": poll_interval, "next_poll_at": now}
                 for url, title, site in fresh
             ],
         )  # fmt: skip
     return len(fresh), len(listed) - len(fresh)
+
+
+def kind_of(url: str) -> str:
+    """CHANNEL for a channel's stored preview URL (channel_refs.preview_url), else FEED."""
+    return CHANNEL if url.startswith(f"{PUBLIC_WEB}/s/") else FEED
