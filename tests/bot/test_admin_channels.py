@@ -16,7 +16,7 @@ from bot.delivery.worker import run_delivery
 from bot.ingest.pipeline import ingest_documents
 from bot.localapi import channel_chat, supergroup_chat
 from bot.localapi.objects import BOT_ID
-from bot.storage import admin_channels
+from bot.storage import admin_channels, sources
 from bot.storage.schema import article_sources, articles
 from tests.delivery.conftest import FAST
 from tests.retellings import FIRE_INTERFAX, FIRE_TASS, FIRE_TITLE
@@ -90,9 +90,9 @@ async def test_posts_of_an_administered_channel_become_articles_at_once(harness)
     await handled(harness)
     stored = await channel_posts(harness)
     assert {url: (title, name) for url, (title, _, name) in stored.items()} == {
-        "https://t.me/zarechye_news/1": (TRAM.partition("\n")[0], "Заречные вести"),
-        "https://t.me/zarechye_news/2": (MARATHON.partition(". ")[0] + ".", "Заречные вести"),
-        "https://t.me/zarechye_news/3": (ALBUM[0].partition(". ")[0] + ".", "Заречные вести"),
+        "https://t.me/zarechye_news/1": (TRAM.partition(".")[0], "Заречные вести"),
+        "https://t.me/zarechye_news/2": (MARATHON.partition(".")[0], "Заречные вести"),
+        "https://t.me/zarechye_news/3": (ALBUM[0].partition(".")[0], "Заречные вести"),
     }
     bodies = " ".join(body for _, body, _ in stored.values())
     assert "Второй снимок" not in bodies and "Исправлено" not in bodies
@@ -151,14 +151,23 @@ async def test_what_the_bot_does_not_administer_is_refused_in_one_line(
         assert await admin_channels.of_chat(conn, chat["id"]) is None
 
 
-async def test_a_public_channel_the_bot_does_not_administer_goes_to_the_next_handler(harness):
-    harness.api.add_chat(OTHER)  # the bot is a plain member: getChatMember says so
+@pytest.mark.parametrize("administered_before", [False, True])
+async def test_a_public_channel_the_bot_does_not_administer_is_read_from_its_preview(
+    harness, administered_before
+):
+    if administered_before:
+        await add_channel(harness, OTHER, "@someone_else")
+    harness.api.add_chat(OTHER)
+    harness.api.set_member(OTHER["id"], BOT_ID, "member")
     [reply] = await harness.say("/feed add @someone_else", user=harness.admin)
     asked = [call.params for call in harness.api.calls_to("getChatMember")]
-    assert asked == [{"chat_id": OTHER["id"], "user_id": BOT_ID}]
-    assert reply["text"] != texts.ADMIN_CHANNEL_ADDED.format("Чужой канал")
+    assert asked[-1] == {"chat_id": OTHER["id"], "user_id": BOT_ID}
+    assert reply["text"] == texts.CHANNEL_ADDED
     async with harness.db.read() as conn:
-        assert await admin_channels.of_chat(conn, OTHER["id"]) is None
+        listed = await sources.list_feeds(conn, (*sources.POLLED, admin_channels.ADMIN_CHANNEL))
+    assert [(feed.url, feed.kind) for feed in listed] == [
+        ("https://t.me/s/someone_else", sources.CHANNEL)
+    ]
 
 
 async def test_a_non_admin_cannot_add_a_channel(harness):
@@ -187,7 +196,7 @@ async def test_a_subscriber_gets_the_push_of_a_post(harness_with):
             await delivery
             await bot.session.close()
     push = sent[-1]
-    assert push["text"].startswith("В Заречном запустили первую за сорок лет трамвайную линию.")
+    assert push["text"].startswith(TRAM.partition(".")[0])
     links = [entity.get("url") for entity in push["entities"]]
     assert "https://t.me/zarechye_news/1" in links
 
