@@ -4,11 +4,9 @@ decision itself is bot/ingest/stories.py's."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +19,7 @@ from bot.storage.articles import (
     among,
     get_many,
     latest,
+    outlet_of,
 )
 from bot.storage.bulk import execute_rows, insert_rows
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
@@ -351,18 +350,6 @@ async def story_sources(
             key = link if every_report and link else outlet
             found.setdefault(story_id, {}).setdefault(key, SourceLink(link, title, outlet))
     return {story_id: tuple(links.values()) for story_id, links in found.items()}
-
-
-TELEGRAM_POST = re.compile(r"https://t\.me/([a-z][a-z0-9_]{4,31})/[0-9]+")
-
-
-def outlet_of(link: str | None) -> str | None:
-    """Who published at `link`, when the source gave no name: the site's host, or for a
-    channel post (t.me/<name>/<id>) the channel, as "@name": each channel is an outlet."""
-    if not link:
-        return None
-    post = TELEGRAM_POST.fullmatch(link)
-    return f"@{post.group(1)}" if post else urlsplit(link).hostname
 
 
 def by_coverage(views: Sequence[ArticleView]) -> list[ArticleView]:

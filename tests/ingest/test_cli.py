@@ -200,6 +200,7 @@ def test_latest_json_lists_every_report_of_a_story_not_one_per_outlet(capsys, tm
     assert run(capsys, "ingest", str(retold))[0] == 0
     code, out, _ = run(capsys, "latest", "--json")
     [story] = map(json.loads, out.splitlines())
+    assert code == 0
     assert story["sources"] == [
         {"url": item["url"], "title": item["title"], "source": item["source"]} for item in reports
     ]

@@ -3,13 +3,17 @@ chat id its updates carry; an album is taken once across bot instances."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.storage import admin_channels, sources
+from bot.ingest.commands import feed_lines
+from bot.ingest.pipeline import ingest_documents
+from bot.storage import admin_channels, articles, sources, stories
 from bot.storage.schema import sources as sources_table
+from tests.retellings import FIRE_INTERFAX, FIRE_TASS
 
 NOW = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
 CHAT = -1001234567890
@@ -81,3 +85,31 @@ async def test_an_album_is_claimed_once_and_old_claims_are_pruned(database):
     assert await claim(CHAT - 1, "13579", NOW)  # another channel's album
     assert await claim(CHAT, "24680", NOW + timedelta(days=2))  # prunes the day-old claims
     assert await claim(CHAT, "13579", NOW + timedelta(days=2))
+
+
+async def test_feed_lists_say_an_administered_channel_is_not_polled(database):
+    async with database.transaction() as conn:
+        await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_news", "Вести")
+        [health] = await sources.feeds_health(conn, NOW)
+    assert feed_lines(health, NOW, UTC) == [
+        "   1  https://t.me/s/vesti_news  administered channel: posts arrive as updates, 0 in 24 h"
+    ]
+
+
+async def test_posts_without_a_source_name_count_as_their_channels(database):
+    posts = [
+        replace(retold, url=url, source_name=None)
+        for retold, url in [
+            (FIRE_TASS, "https://t.me/first_channel/10"),
+            (FIRE_INTERFAX, "https://t.me/second_channel/20"),
+        ]
+    ]
+    first, _ = await ingest_documents(database, posts)
+    async with database.read() as conn:
+        view = await articles.get(conn, first.article_id)
+        told = await stories.story_sources(conn, [view.story_id])
+    assert view.source_name == "@first_channel"  # not "t.me", which all channels share
+    assert [source.outlet for source in told[view.story_id]] == [
+        "@first_channel",
+        "@second_channel",
+    ]
