@@ -217,3 +217,16 @@ async def test_a_post_joins_the_story_of_its_event_and_counts_as_an_outlet(harne
         "https://t.me/zarechye_news/1",
         "https://t.me/zarechye_news/2",
     ]
+
+
+async def test_a_post_delivered_twice_is_one_article_with_one_source(harness):
+    await add_channel(harness, CHANNEL, "@zarechye_news")
+    update = harness.api.inject_channel_post(CHANNEL, TRAM)
+    await handled(harness)
+    harness.api.inject(update)  # redelivered, as after a restart before the offset was confirmed
+    await handled(harness)
+    async with harness.db.read() as conn:
+        seen = await conn.scalars(
+            select(article_sources.c.url).where(article_sources.c.url.startswith("https://t.me/"))
+        )
+        assert list(seen) == ["https://t.me/zarechye_news/1"]
