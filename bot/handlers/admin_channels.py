@@ -169,7 +169,7 @@ async def take_post(message: Message, db: Database, offload: Offload) -> None:
             )
         if not first:
             return
-    doc = post_document(post_of(message))
+    doc = await offload.run(post_document, post_of(message))  # cleaning: off the event loop
     if doc is None:
         return
     result = await ingest_document(db, replace(doc, source_id=source.id), offload)
