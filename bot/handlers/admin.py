@@ -20,7 +20,6 @@ from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
 from bot.storage import articles, chats, deliveries, sources
 from bot.storage import stats as stats_queries
-from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
 
@@ -132,8 +131,11 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
         return f"{moment.astimezone(tz):%d.%m %H:%M}" if moment else texts.FEED_NEVER
 
     name = f"{feed.title} — {feed.url}" if feed.title else feed.url
-    if feed.kind == ADMIN_CHANNEL:  # nothing polled: no interval, no poll times, no errors
-        return f"{number}. {name}\n" + texts.ADMIN_CHANNEL_STATE.format(health.articles_24h)
+    if feed.kind == sources.ADMIN_CHANNEL:  # nothing polled: no interval, no poll times
+        lines = [f"{number}. {name}", texts.ADMIN_CHANNEL_STATE.format(health.articles_24h)]
+        if feed.failing_since:
+            lines.append(texts.FEED_LAST_ERROR.format(when(feed.last_error_at), feed.last_error))
+        return "\n".join(lines)
     lines = [
         f"{number}. {name}",
         texts.FEED_STATE.format(

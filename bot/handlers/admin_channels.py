@@ -26,10 +26,11 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.types import Chat, Message
+from aiogram.types import Chat, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
+from bot.config import Settings
 from bot.handlers.admin import is_admin
 from bot.handlers.common import Magic, quoted
 from bot.ingest.channel_refs import (
@@ -144,6 +145,25 @@ def _turn(chat_id: int) -> asyncio.Lock:
     if lock is None:
         lock = _turns[chat_id] = asyncio.Lock()
     return lock
+
+
+@router.my_chat_member(Magic(F.chat.type == ChatType.CHANNEL), flags=NO_DB)
+async def rights_changed(update: ChatMemberUpdated, db: Database, settings: Settings) -> None:
+    """The bot's rights in a channel changed: a source it no longer administers gets no
+    posts (see admin_channels.lose), one it administers again gets them again. The update
+    then goes on to the other handlers of my_chat_member (bot/handlers/channels.py)."""
+    async with db.transaction() as conn:
+        if update.new_chat_member.status in ADMINISTERS:
+            await admin_channels.regain(conn, update.chat.id)
+        else:
+            await admin_channels.lose(
+                conn,
+                update.chat.id,
+                utcnow(),
+                reason=texts.ADMIN_CHANNEL_LOST,
+                poll_interval=settings.feed_poll_interval,
+            )
+    raise SkipHandler
 
 
 @router.channel_post(Magic(F.text | F.caption))

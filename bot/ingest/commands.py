@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.storage import Database, upgrade
-from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import printable
 
@@ -172,16 +171,21 @@ async def feeds_list(settings: Settings) -> int:
 
 def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
     """One feed as `svodka feeds list` shows it: id, URL and state, then its history."""
+    from bot.storage.sources import ADMIN_CHANNEL
+
     feed = health.feed
 
     def when(moment: datetime | None) -> str:
         return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
 
     if feed.kind == ADMIN_CHANNEL:
-        return [
+        lines = [
             f"{feed.id:>4}  {feed.url}  administered channel: posts arrive as updates, "
             f"{health.articles_24h} in 24 h"
         ]
+        if feed.failing_since:
+            lines.append(f"      FAILING since {when(feed.failing_since)}: {feed.last_error}")
+        return lines
     if health.failing_long(now):
         state = f"FAILING since {when(feed.failing_since)} ({feed.failures} polls)"
     elif feed.failures:

@@ -7,13 +7,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.ingest.channel_refs import preview_url
 from bot.storage import dialect
 from bot.storage.schema import markers, sources
+from bot.storage.sources import ADMIN_CHANNEL, CHANNEL
 
-ADMIN_CHANNEL = "admin_channel"
 ALBUM_PREFIX = "album:"
 ALBUM_KEEP = timedelta(days=1)  # an album's items arrive within seconds of each other
 
@@ -78,6 +79,32 @@ async def remove(
     condition = sources.c.chat_id == chat_id if chat_id is not None else sources.c.url == url
     result = await conn.execute(sources.delete().where(condition, sources.c.kind == ADMIN_CHANNEL))
     return result.rowcount > 0
+
+
+async def lose(
+    conn: AsyncConnection, chat_id: int, now: datetime, *, reason: str, poll_interval: int
+) -> None:
+    """The bot no longer administers the channel `chat_id`, whose posts then stop coming: a
+    public one is read from its web preview from now on, a private one stays, failing with
+    `reason`, for the operator to see (until `/feed add` or its rights come back)."""
+    source = await of_chat(conn, chat_id)
+    if source is None:
+        return
+    if source.url.startswith(preview_url("")):
+        values = {"kind": CHANNEL, "next_poll_at": now, "poll_interval": poll_interval}
+    else:
+        since = func.coalesce(sources.c.failing_since, now)
+        values = {"last_error": reason, "last_error_at": now, "failing_since": since}
+    await conn.execute(sources.update().where(sources.c.id == source.id).values(**values))
+
+
+async def regain(conn: AsyncConnection, chat_id: int) -> None:
+    """The bot administers the channel `chat_id` again: its posts come again."""
+    await conn.execute(
+        sources.update()
+        .where(sources.c.chat_id == chat_id, sources.c.kind == ADMIN_CHANNEL)
+        .values(failing_since=None)
+    )
 
 
 async def claim_album(

@@ -10,12 +10,12 @@ from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ingest.channel_refs import PUBLIC_WEB
-from bot.storage.admin_channels import ADMIN_CHANNEL
 from bot.storage.schema import article_sources, sources, utcnow
 
 FEED = "feed"
 CHANNEL = "channel"  # a public Telegram channel read from its web preview
 POLLED = (FEED, CHANNEL)  # the kinds the poller reads on a schedule
+ADMIN_CHANNEL = "admin_channel"  # a channel the bot administers: its posts arrive as updates
 
 
 @dataclass(frozen=True, slots=True)

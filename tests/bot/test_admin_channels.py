@@ -164,7 +164,7 @@ async def test_a_public_channel_the_bot_does_not_administer_is_read_from_its_pre
     assert asked[-1] == {"chat_id": OTHER["id"], "user_id": BOT_ID}
     assert reply["text"] == texts.CHANNEL_ADDED
     async with harness.db.read() as conn:
-        listed = await sources.list_feeds(conn, (*sources.POLLED, admin_channels.ADMIN_CHANNEL))
+        listed = await sources.list_feeds(conn, (*sources.POLLED, sources.ADMIN_CHANNEL))
     assert [(feed.url, feed.kind) for feed in listed] == [
         ("https://t.me/s/someone_else", sources.CHANNEL)
     ]
@@ -230,3 +230,24 @@ async def test_a_post_delivered_twice_is_one_article_with_one_source(harness):
             select(article_sources.c.url).where(article_sources.c.url.startswith("https://t.me/"))
         )
         assert list(seen) == ["https://t.me/zarechye_news/1"]
+
+
+async def test_a_channel_the_bot_no_longer_administers_is_polled_or_marked_failing(harness):
+    api = harness.api
+    await add_channel(harness, CHANNEL, "@zarechye_news")
+    await add_channel(harness, PRIVATE, "-1009876543210")
+    api.inject_my_chat_member(CHANNEL, "member")  # demoted: read from its web preview now
+    api.inject_my_chat_member(PRIVATE, "left")  # removed: nothing to read it from
+    await handled(harness)
+    async with harness.db.read() as conn:
+        listed = await sources.list_feeds(conn, (*sources.POLLED, sources.ADMIN_CHANNEL))
+    assert [(feed.url, feed.kind) for feed in listed] == [
+        ("https://t.me/s/zarechye_news", sources.CHANNEL),
+        ("https://t.me/c/9876543210", sources.ADMIN_CHANNEL),
+    ]
+    [listing] = await harness.say("/feeds", user=harness.admin)
+    assert texts.ADMIN_CHANNEL_LOST in listing["text"]
+    api.inject_my_chat_member(PRIVATE, "administrator")
+    await handled(harness)
+    [listing] = await harness.say("/feeds", user=harness.admin)
+    assert texts.ADMIN_CHANNEL_LOST not in listing["text"]
