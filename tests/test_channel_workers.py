@@ -23,7 +23,8 @@ from tests.test_several_processes import REPO, database, process_env  # noqa: F4
 
 SPACING = 1.0
 CHANNELS = 6
-START_IN = 30  # seconds until the channels fall due: both workers are up by then
+START_IN = 90  # seconds until the channels fall due: both workers are up by then and wake
+# for it together (a poller with nothing due sleeps at most poller.MAX_SLEEP, 60 s)
 
 
 async def test_two_workers_take_turns_at_the_host(database, tmp_path):  # noqa: F811

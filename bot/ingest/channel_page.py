@@ -67,6 +67,7 @@ class ChannelPage:
     posts: list[Post]
     ids: list[int]
     older: bool  # the page links to older messages (`?before=`)
+    seen: range = range(0)  # the ids of every message read, with text or not (for paging)
 
 
 def read_page(raw: bytes, name: str, newest: int) -> ChannelPage:
@@ -89,17 +90,21 @@ def parse_page(raw: bytes, name: str, newest: int) -> ChannelPage:
         raise NoPreview
     title = _channel_title(tree)
     found: dict[int, Post] = {}
+    seen: list[int] = []
     for message in reversed(messages):  # newest last on the page
         if len(found) >= newest:
             break
         message_id = _message_id(message.get("data-post", ""))
+        seen += [] if message_id is None else [message_id]
         if message_id is None or message_id in found or "service_message" in message.classes:
             continue
         post = _post(message, name, message_id, title or name)
         if post is not None:
             found[message_id] = post
     ids = sorted(found)
-    return ChannelPage(title, [found[i] for i in ids], ids, older=bool(compiled(MORE)(tree)))
+    older = bool(compiled(MORE)(tree))
+    span = range(min(seen), max(seen) + 1) if seen else range(0)
+    return ChannelPage(title, [found[i] for i in ids], ids, older, span)
 
 
 def _channel_title(tree) -> str | None:

@@ -38,8 +38,13 @@ logger = logging.getLogger(__name__)
 MAX_PAGES = 3  # pages one poll reads, paging back to the newest message read before
 RETRY_AFTER_DEFAULT = 60.0  # seconds the host rests after a 429 without a usable Retry-After
 RETRY_AFTER_MAX = 900.0  # longest rest a 429 may ask for
-TURN_WAIT_MAX = 300.0  # longest a poll waits for its turn at the host before giving up
-TURN_POLL = 0.05  # seconds between looks at a turn that another poller is handing back
+TURN_WAIT_MAX = 60.0
+"""Longest a poll waits for its turn at the host before giving up (and backing off): a
+poller's pass stays within what the poller's watchdog allows (poller.poll_feeds_forever)."""
+TURN_POLL = 0.05  # shortest wait between looks at the turn
+TURN_CHECK = 0.25
+"""Longest wait between looks at the turn: a held turn is reserved for the longest its request
+may take, but handed back as soon as the answer is in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +134,10 @@ async def read_new_posts(
         page = await _read_page(db, name, before, settings, session, offload)
         title = title or page.title
         found.update(zip(page.ids, page.posts, strict=True))
-        newest = max([newest or 0, *page.ids]) or None
-        if last_id is None or not page.ids or page.ids[0] <= last_id + 1 or not page.older:
+        newest = max([newest or 0, *page.seen[-1:]]) or None
+        if last_id is None or not page.seen or page.seen[0] <= last_id + 1 or not page.older:
             break
-        before = page.ids[0]
+        before = page.seen[0]
     ids = sorted(i for i in found if last_id is None or i > last_id)
     kept = ids[-settings.feed_max_entries :]
     return NewPosts(title, [found[i] for i in kept], newest)
@@ -183,7 +188,7 @@ async def _wait_for_turn(db: Database, host: str, hold: timedelta) -> datetime:
             held_until, wait = await host_turns.try_take(conn, host, hold)
         if held_until is not None:
             return held_until
-        wait = max(wait, TURN_POLL)
+        wait = min(max(wait, TURN_POLL), TURN_CHECK)
         if waited + wait > TURN_WAIT_MAX:
             raise SourceError(f"{host} busy: no turn within {TURN_WAIT_MAX:g} s")
         await asyncio.sleep(wait)

@@ -94,7 +94,7 @@ def test_service_messages_and_textless_ones_are_skipped_and_an_album_counts_once
         ],
     )
     read = parse_page(raw.encode(), "news_ch", newest=5)
-    assert read.ids == [4, 6] and not read.older
+    assert read.ids == [4, 6] and read.seen == range(1, 7) and not read.older
     assert [post.text for post in read.posts] == ["Альбом с подписью.", "Строка один\nстрока два"]
 
 
