@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
 from weakref import WeakValueDictionary
 
@@ -167,16 +166,19 @@ async def rights_changed(update: ChatMemberUpdated, db: Database, settings: Sett
 
 
 @router.channel_post(Magic(F.text | F.caption))
-async def channel_post(message: Message, db: Database, offload: Offload) -> None:
+async def channel_post(
+    message: Message, db: Database, settings: Settings, offload: Offload
+) -> None:
     async with _turn(message.chat.id):
-        await take_post(message, db, offload)
+        await take_post(message, db, settings, offload)
 
 
-async def take_post(message: Message, db: Database, offload: Offload) -> None:
-    """A post of an administered channel becomes a document; an album (one message per
-    photo, sharing a media_group_id) once, by its first caption."""
-    from bot.ingest.channel_posts import post_document
-    from bot.ingest.pipeline import ingest_document
+async def take_post(message: Message, db: Database, settings: Settings, offload: Offload) -> None:
+    """A post of an administered channel goes where posts read from a web preview go (a
+    teaser completed from its link); an album (one message per photo, sharing a
+    media_group_id) once, by its first caption."""
+    from bot.ingest import fetch
+    from bot.ingest.channels import ingest_posts
 
     async with db.read() as conn:
         source = await admin_channels.of_chat(conn, message.chat.id)
@@ -189,11 +191,10 @@ async def take_post(message: Message, db: Database, offload: Offload) -> None:
             )
         if not first:
             return
-    doc = await offload.run(post_document, post_of(message))  # cleaning: off the event loop
-    if doc is None:
-        return
-    result = await ingest_document(db, replace(doc, source_id=source.id), offload)
-    logger.info("channel post %s: %s %s", doc.url, result.status, result.reason or "")
+    async with fetch.open_session(settings) as session:
+        taken = await ingest_posts(db, [post_of(message)], source, settings, session, offload)
+    for url, result in taken:
+        logger.info("channel post %s: %s %s", url, result.status, result.reason or "")
 
 
 def post_of(message: Message) -> Post:

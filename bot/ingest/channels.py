@@ -74,7 +74,7 @@ async def poll_channel(
         await mark_failed(db, feed, settings, str(error))
         report.problems.append(f"{feed.url}: {error}")
         return report
-    for doc, result in await _ingest_posts(db, read.posts, feed, settings, session, offload):
+    for doc, result in await ingest_posts(db, read.posts, feed, settings, session, offload):
         report.record(doc, result)
     async with db.transaction() as conn:
         await sources.record_success(
@@ -98,12 +98,12 @@ async def ingest_channel(
         name = channel_name(ref)
         async with fetch.open_session(settings) as session:
             read = await read_new_posts(db, name, None, settings, session, offload)
-            return await _ingest_posts(db, read.posts, None, settings, session, offload)
+            return await ingest_posts(db, read.posts, None, settings, session, offload)
     except (SourceError, NotAChannel) as error:
         return [(ref, IngestResult(None, "rejected", str(error)))]
 
 
-async def _ingest_posts(
+async def ingest_posts(
     db: Database,
     posts: list[Post],
     feed: Feed | None,
@@ -111,6 +111,8 @@ async def _ingest_posts(
     session: aiohttp.ClientSession,
     offload: Offload,
 ) -> list[tuple[str, IngestResult]]:
+    """Posts however read (a web preview, an administered channel's updates) into the archive
+    as `feed`'s: those stored already skipped, teasers completed from their links."""
     entries = [entry for entry in map(post_entry, posts) if entry is not None]
     found = await new_documents(db, entries, settings, session, offload)
     docs = [replace(doc, source_id=feed.id if feed else None) for doc in found.documents]

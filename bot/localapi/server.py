@@ -26,6 +26,7 @@ from bot.localapi.objects import (
     forward_origin,
     now,
     private_chat,
+    url_entities,
     user,
 )
 from bot.localapi.state import STATE_METHODS, TelegramState, snake_case
@@ -314,15 +315,20 @@ class LocalBotAPI:
         media_group_id: str | None = None,
         forwarded_from: JSON | None = None,
     ) -> JSON:
-        """A post in channel `chat`: `text`, or else a photo with `caption` (or none). An
-        album is one post per photo sharing a `media_group_id`, as Telegram sends it;
-        `forwarded_from` is the channel a post was forwarded from."""
+        """A post in channel `chat`: `text`, or else a photo with `caption` (or none), web
+        links marked as Telegram marks them. An album is one post per photo sharing a
+        `media_group_id`, as Telegram sends it; `forwarded_from` is the channel a post was
+        forwarded from."""
         fields: dict[str, Any] = {"media_group_id": media_group_id}
         if text is None:
-            fields.update(photo=self.state.files.photo(png_header(320, 240)), caption=caption)
+            photo = self.state.files.photo(png_header(320, 240))
+            fields.update(photo=photo, caption=caption, caption_entities=url_entities(caption))
+        else:
+            fields["entities"] = url_entities(text)
         if forwarded_from is not None:
             fields["forward_origin"] = forward_origin(from_chat=forwarded_from)
-        return self._incoming(self.state.add_chat(chat), None, text, **fields)
+        message = self.state.new_message(self.state.add_chat(chat), None, text, **fields)
+        return self.inject({"channel_post": message})
 
     def inject_channel_post_edit(self, update: JSON, text: str) -> JSON:
         """The channel edits the post of `update` (an injected channel_post) to `text`; the
@@ -391,9 +397,10 @@ class LocalBotAPI:
         """Updates not yet confirmed by a getUpdates offset."""
         return [queued.update for queued in self._updates]
 
-    def _incoming(self, chat: JSON, sender: JSON | None, text: str | None, **fields: Any) -> JSON:
-        entities = command_entities(text) if text is not None else None
-        message = self.state.new_message(chat, sender, text, entities=entities, **fields)
+    def _incoming(self, chat: JSON, sender: JSON | None, text: str, **fields: Any) -> JSON:
+        message = self.state.new_message(
+            chat, sender, text, entities=command_entities(text), **fields
+        )
         kind = "channel_post" if chat["type"] == "channel" else "message"
         return self.inject({kind: message})
 

@@ -4,7 +4,6 @@ of being polled. Functions take a connection; the caller owns the transaction.""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
@@ -13,22 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.ingest.channel_refs import preview_url
 from bot.storage import dialect
 from bot.storage.schema import markers, sources
-from bot.storage.sources import ADMIN_CHANNEL, CHANNEL
+from bot.storage.sources import ADMIN_CHANNEL, CHANNEL, Feed, get_feed
 
 ALBUM_PREFIX = "album:"
 ALBUM_KEEP = timedelta(days=1)  # an album's items arrive within seconds of each other
 
 
-@dataclass(frozen=True, slots=True)
-class AdminChannel:
-    id: int
-    chat_id: int
-    url: str  # https://t.me/s/<name>, or https://t.me/c/<id> for a private channel
-    title: str | None
-
-
-async def add(conn: AsyncConnection, chat_id: int, url: str, title: str | None) -> AdminChannel:
-    """Store the channel `chat_id` as administered (again: with its current URL and title).
+async def add(conn: AsyncConnection, chat_id: int, url: str, title: str | None) -> Feed:
+    """Store the channel `chat_id` as administered (again: with its current URL and title),
+    under https://t.me/s/<name>, or https://t.me/c/<id> for a private channel.
     The source already stored for this chat, or else for this URL (a public channel read
     from its web preview), becomes it: one channel is one source, read one way."""
     found = (
@@ -54,21 +46,19 @@ async def add(conn: AsyncConnection, chat_id: int, url: str, title: str | None) 
         source_id = await conn.scalar(
             sources.insert().values(url=url, **values).returning(sources.c.id)
         )
-    return AdminChannel(source_id, chat_id, url, title)
+    return await get_feed(conn, source_id)
 
 
-async def of_chat(conn: AsyncConnection, chat_id: int) -> AdminChannel | None:
+async def of_chat(conn: AsyncConnection, chat_id: int) -> Feed | None:
     """The administered channel whose updates carry `chat_id`; None if it is no source."""
-    row = (
-        await conn.execute(
-            select(sources.c.id, sources.c.chat_id, sources.c.url, sources.c.title).where(
-                sources.c.chat_id == chat_id,
-                sources.c.kind == ADMIN_CHANNEL,
-                sources.c.active.is_(True),
-            )
+    source_id = await conn.scalar(
+        select(sources.c.id).where(
+            sources.c.chat_id == chat_id,
+            sources.c.kind == ADMIN_CHANNEL,
+            sources.c.active.is_(True),
         )
-    ).first()
-    return AdminChannel(*row) if row is not None else None
+    )
+    return await get_feed(conn, source_id) if source_id is not None else None
 
 
 async def remove(

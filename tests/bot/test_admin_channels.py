@@ -19,6 +19,7 @@ from bot.localapi.objects import BOT_ID
 from bot.storage import admin_channels, sources
 from bot.storage.schema import article_sources, articles
 from tests.delivery.conftest import FAST
+from tests.ingest.conftest import site  # noqa: F401
 from tests.retellings import FIRE_INTERFAX, FIRE_TASS, FIRE_TITLE
 
 CHANNEL = channel_chat(-1001234567890, "Заречные вести", username="Zarechye_News")
@@ -251,3 +252,15 @@ async def test_a_channel_the_bot_no_longer_administers_is_polled_or_marked_faili
     await handled(harness)
     [listing] = await harness.say("/feeds", user=harness.admin)
     assert texts.ADMIN_CHANNEL_LOST not in listing["text"]
+
+
+async def test_a_teaser_post_is_completed_from_its_link(harness_with, site):  # noqa: F811
+    article = "".join(f"<p>{line}</p>" for line in FIRE_TASS.text.split(". "))
+    link = site.serve("/fire", f"<html><body><article><h1>Пожар</h1>{article}</article></body>")
+    async with harness_with(allow_private_urls=True) as harness:
+        await add_channel(harness, CHANNEL, "@zarechye_news")
+        harness.api.inject_channel_post(CHANNEL, f"Склад горел всю ночь, подробности: {link}")
+        await handled(harness)
+        [(_, body, name)] = (await channel_posts(harness)).values()
+    assert "80 пожарных" in body and name == "Заречные вести"  # the page's text, the post's URL
+    assert len(site.hits("/fire")) == 1
