@@ -14,7 +14,7 @@ from bot import texts
 from bot.app import build_bot
 from bot.delivery.worker import run_delivery
 from bot.ingest.pipeline import ingest_documents
-from bot.localapi import channel_chat, supergroup_chat
+from bot.localapi import Fault, channel_chat, supergroup_chat
 from bot.localapi.objects import BOT_ID
 from bot.storage import admin_channels, sources
 from bot.storage.schema import article_sources, articles
@@ -264,3 +264,14 @@ async def test_a_teaser_post_is_completed_from_its_link(harness_with, site):  # 
         [(_, body, name)] = (await channel_posts(harness)).values()
     assert "80 пожарных" in body and name == "Заречные вести"  # the page's text, the post's URL
     assert len(site.hits("/fire")) == 1
+
+
+@pytest.mark.parametrize("fault", [Fault.server_error(502), Fault.retry_after(30)])
+async def test_telegram_failing_to_answer_is_said_in_one_line(harness, fault):
+    harness.api.add_chat(CHANNEL)
+    harness.api.set_member(CHANNEL["id"], BOT_ID, "administrator")
+    harness.api.fail(fault, method="getChatMember", times=1)
+    [reply] = await harness.say("/feed add @zarechye_news", user=harness.admin)
+    assert reply["text"] == texts.ADMIN_CHANNEL_NO_TELEGRAM
+    async with harness.db.read() as conn:
+        assert await admin_channels.of_chat(conn, CHANNEL["id"]) is None
