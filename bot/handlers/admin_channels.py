@@ -59,15 +59,18 @@ TELEGRAM_DOWN = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 
 class ChannelArgument(Filter):
     """`/feed <action> <channel>` where the argument is written as a channel (@name, a t.me
-    link, -100…), as opposed to a feed URL; passes it on as `ref`."""
+    link, -100…; with `ids_only`, -100… alone), as opposed to a feed URL; passes it on as
+    `ref`."""
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, *, ids_only: bool = False) -> None:
         self.action = action
+        self.ids_only = ids_only
 
     async def __call__(self, message: Message, command: CommandObject) -> dict | bool:
         action, _, ref = (command.args or "").strip().partition(" ")
         ref = ref.strip()
-        if action != self.action or not is_channel_ref(ref):
+        named = CHAT_ID.fullmatch(ref) if self.ids_only else is_channel_ref(ref)
+        if action != self.action or not named:
             return False
         return {"ref": ref}
 
@@ -116,20 +119,12 @@ async def add_channel(message: Message, ref: str, bot: Bot, db: Database) -> Non
     await message.answer(**quoted(texts.ADMIN_CHANNEL_ADDED, target.title or ref))
 
 
-@router.message(Command("feed"), is_admin, ChannelArgument("remove"), flags=WRITE)
+@router.message(Command("feed"), is_admin, ChannelArgument("remove", ids_only=True), flags=WRITE)
 async def remove_channel(message: Message, ref: str, conn: AsyncConnection) -> None:
-    try:
-        key = chat_ref(ref)
-    except NotAChannel as error:
-        await message.answer(**quoted("{}", str(error)))
-        return
-    if isinstance(key, int):
-        removed = await admin_channels.remove(conn, chat_id=key)
-    else:
-        removed = await admin_channels.remove(conn, url=preview_url(key.removeprefix("@")))
-    if not removed:
-        raise SkipHandler  # perhaps a public channel, or nothing: the feed path says which
-    await message.answer(texts.FEED_REMOVED)
+    """`/feed remove -100…`: a channel by its chat id (by @name or URL, the feed path removes
+    it as any feed)."""
+    removed = await admin_channels.remove(conn, int(ref))
+    await message.answer(texts.FEED_REMOVED if removed else texts.FEED_NOT_FOUND)
 
 
 # One lock per channel while any of its posts is being taken, so that they are taken in the

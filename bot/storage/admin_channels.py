@@ -61,13 +61,12 @@ async def of_chat(conn: AsyncConnection, chat_id: int) -> Feed | None:
     return await get_feed(conn, source_id) if source_id is not None else None
 
 
-async def remove(
-    conn: AsyncConnection, *, chat_id: int | None = None, url: str | None = None
-) -> bool:
-    """Stop taking the posts of an administered channel, named by chat id or stored URL; its
-    articles stay. False if there is no such channel."""
-    condition = sources.c.chat_id == chat_id if chat_id is not None else sources.c.url == url
-    result = await conn.execute(sources.delete().where(condition, sources.c.kind == ADMIN_CHANNEL))
+async def remove(conn: AsyncConnection, chat_id: int) -> bool:
+    """Stop taking the posts of the administered channel `chat_id` (by its URL or id, it is
+    removed as any feed is); its articles stay. False if there is no such channel."""
+    result = await conn.execute(
+        sources.delete().where(sources.c.chat_id == chat_id, sources.c.kind == ADMIN_CHANNEL)
+    )
     return result.rowcount > 0
 
 

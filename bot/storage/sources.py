@@ -73,10 +73,12 @@ async def get_feed(conn: AsyncConnection, feed_id: int) -> Feed:
 
 
 async def remove_feed(conn: AsyncConnection, feed: str | int) -> bool:
-    """Remove a feed by id or URL; its articles stay. False if there is no such feed."""
+    """Remove a feed (or channel) by id or URL; its articles stay. False if there is no such
+    feed."""
     key = str(feed)
     condition = sources.c.id == int(key) if key.isdigit() else sources.c.url == key
-    result = await conn.execute(sources.delete().where(condition, sources.c.kind.in_(POLLED)))
+    listed = sources.c.kind.in_((*POLLED, ADMIN_CHANNEL))
+    result = await conn.execute(sources.delete().where(condition, listed))
     return result.rowcount > 0
 
 

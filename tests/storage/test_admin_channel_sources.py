@@ -65,13 +65,17 @@ async def test_renamed_onto_a_public_channel_source_keeps_one_source(database):
     assert await kinds(database) == [("admin_channel", "https://t.me/s/open", CHAT)]
 
 
-@pytest.mark.parametrize("by", ["chat_id", "url"])
-async def test_remove_by_chat_id_or_url(database, by):
+@pytest.mark.parametrize("how", ["chat id", "URL", "id"])
+async def test_remove_by_chat_id_url_or_id(database, how):
     async with database.transaction() as conn:
-        await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_news", "Вести")
-        key = {"chat_id": CHAT, "url": "https://t.me/s/vesti_news"}[by]
-        assert await admin_channels.remove(conn, **{by: key})
-        assert not await admin_channels.remove(conn, **{by: key})
+        added = await admin_channels.add(conn, CHAT, "https://t.me/s/vesti_news", "Вести")
+        remove = {
+            "chat id": lambda: admin_channels.remove(conn, CHAT),
+            "URL": lambda: sources.remove_feed(conn, "https://t.me/s/vesti_news"),
+            "id": lambda: sources.remove_feed(conn, added.id),
+        }[how]
+        assert await remove()
+        assert not await remove()
         assert await admin_channels.of_chat(conn, CHAT) is None
 
 
