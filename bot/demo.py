@@ -156,7 +156,8 @@ async def seed_archive(
 
 
 async def seed_channels(db: Database, settings: Settings) -> IngestReport:
-    """Ingest the saved channel pages of seeds/channels/ (`<name>.html`), read as a poll of
+    """Ingest the saved channel pages of seeds/channels/ (`<name>.preview`: HTML, named so that
+    `svodka ingest seeds/` passes them by as no article page), read as a poll of
     `t.me/s/<name>` reads them, so that a story is told by a site and a channel. Like the
     seed files they carry no date that counts: the posts are stored as new."""
     from bot.ingest.channel_page import read_page
@@ -164,7 +165,7 @@ async def seed_channels(db: Database, settings: Settings) -> IngestReport:
     from bot.ingest.pipeline import ingest_documents
 
     report = IngestReport()
-    for path in sorted(CHANNEL_SEEDS.glob("*.html")):
+    for path in sorted(CHANNEL_SEEDS.glob("*.preview")):
         page = read_page(path.read_bytes(), path.stem, settings.feed_max_entries)
         docs = [replace(doc, published=None) for doc in map(post_document, page.posts) if doc]
         for doc, result in zip(docs, await ingest_documents(db, docs), strict=True):
