@@ -92,7 +92,7 @@ def render_article(view: ArticleView, tz: tzinfo, *, summary_sentences: int | No
     return Text(*lines)
 
 
-NAMED_SOURCES = 3  # outlets named under a story; the rest are counted
+NAMED_SOURCES = 5  # outlets named under a story; the rest are counted
 
 
 def sources_count(count: int) -> str:

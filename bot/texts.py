@@ -211,6 +211,12 @@ CHANNEL_ADDED = (
 )
 FEED_REMOVED = "Лента удалена."
 FEED_NOT_FOUND = "Такой ленты нет. Список — /feeds."
+# Channels the bot administers (their posts arrive as updates, nothing is polled).
+ADMIN_CHANNEL_ADDED = "Канал «{}» добавлен: я его администратор, беру посты сразу, как выходят."
+ADMIN_CHANNEL_REFUSED = "Не могу читать {}: сделайте меня администратором этого канала."
+ADMIN_CHANNEL_NO_TELEGRAM = "Telegram не ответил, проверить канал не удалось. Попробуйте позже."
+ADMIN_CHANNEL_LOST = "я больше не администратор канала: посты не приходят"
+ADMIN_CHANNEL_STATE = "   я администратор: посты приходят сразу · постов за сутки: {}"
 STATS_TITLE = "Статистика"
 STATS_ARTICLES = "Статей: {}"
 STATS_TOPICS = "По темам: {}"

@@ -86,6 +86,11 @@ def upload(params: JSON, name: str, limit: int) -> Upload:
     return value
 
 
+def png_header(width: int, height: int) -> bytes:
+    """The start of a PNG of that size: all a channel's photo needs here (png_size reads it)."""
+    return PNG_SIGNATURE + struct.pack(">I4sII", 13, b"IHDR", width, height) + bytes(9)
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     """Width and height of a PNG; Telegram refuses photos it cannot decode."""
     if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":

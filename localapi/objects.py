@@ -78,6 +78,21 @@ def chat_for_id(chat_id: int) -> JSON:
     return group_chat(chat_id, f"Group {chat_id}")
 
 
+WEB_LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def url_entities(text: str | None) -> list[JSON]:
+    """url entities, as Telegram adds them to the web links of incoming text."""
+    return [
+        {
+            "type": "url",
+            "offset": utf16_len(text[: found.start()]),
+            "length": utf16_len(found.group()),
+        }
+        for found in WEB_LINK.finditer(text or "")
+    ]
+
+
 def command_entities(text: str) -> list[JSON]:
     """bot_command entities, as Telegram adds them to incoming text ("/start topic_x")."""
     return [

@@ -15,7 +15,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from localapi.faults import ApiError, Fault, FaultRule
-from localapi.files import Upload
+from localapi.files import Upload, png_header
 from localapi.limits import RateLimiter, RateLimits
 from localapi.objects import (
     BOT_ID,
@@ -24,7 +24,9 @@ from localapi.objects import (
     chat_member,
     command_entities,
     forward_origin,
+    now,
     private_chat,
+    url_entities,
     user,
 )
 from localapi.state import STATE_METHODS, TelegramState, snake_case
@@ -304,8 +306,37 @@ class LocalBotAPI:
             found.append((call.result, self.state.files.files[media["file_id"]][0]))
         return found
 
-    def inject_channel_post(self, chat: JSON, text: str) -> JSON:
-        return self._incoming(self.state.add_chat(chat), None, text)
+    def inject_channel_post(
+        self,
+        chat: JSON,
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        forwarded_from: JSON | None = None,
+    ) -> JSON:
+        """A post in channel `chat`: `text`, or else a photo with `caption` (or none), web
+        links marked as Telegram marks them. An album is one post per photo sharing a
+        `media_group_id`, as Telegram sends it; `forwarded_from` is the channel a post was
+        forwarded from."""
+        fields: dict[str, Any] = {"media_group_id": media_group_id}
+        if text is None:
+            photo = self.state.files.photo(png_header(320, 240))
+            fields.update(photo=photo, caption=caption, caption_entities=url_entities(caption))
+        else:
+            fields["entities"] = url_entities(text)
+        if forwarded_from is not None:
+            fields["forward_origin"] = forward_origin(from_chat=forwarded_from)
+        message = self.state.new_message(self.state.add_chat(chat), None, text, **fields)
+        return self.inject({"channel_post": message})
+
+    def inject_channel_post_edit(self, update: JSON, text: str) -> JSON:
+        """The channel edits the post of `update` (an injected channel_post) to `text`; the
+        bot gets it only if allowed_updates asks for edited_channel_post."""
+        post = update["channel_post"]
+        edited = {**post, "caption" if "caption" in post else "text": text, "edit_date": now()}
+        self.state.messages[post["chat"]["id"], post["message_id"]] = edited
+        return self.inject({"edited_channel_post": edited})
 
     def inject_callback(
         self,

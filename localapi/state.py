@@ -85,8 +85,8 @@ class TelegramState:
 
     def resolve_chat(self, chat_id: int | str) -> JSON:
         if isinstance(chat_id, str):
-            for chat in self.chats.values():
-                if "@" + chat.get("username", "") == chat_id:
+            for chat in self.chats.values():  # usernames are case-insensitive on Telegram
+                if "@" + chat.get("username", "").lower() == chat_id.lower():
                     return chat
             raise ApiError.bad_request("chat not found")
         if chat_id not in self.chats:

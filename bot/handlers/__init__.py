@@ -8,6 +8,7 @@ from aiogram import Router
 def routers() -> list[Router]:
     from bot.handlers import (
         admin,
+        admin_channels,
         channels,
         digest,
         fallback,
@@ -22,11 +23,13 @@ def routers() -> list[Router]:
     )
 
     # opml before admin: `/feeds export` is not the feed list;
+    # admin_channels before admin: `/feed add @name` asks Telegram first, then falls through;
     # admin before the rest: an admin's link in private is an article to add, not plain text;
     # fallback last: it takes whatever nobody else did.
     return [
         start.router,
         opml.router,
+        admin_channels.router,
         admin.router,
         topics.router,
         subscriptions.router,

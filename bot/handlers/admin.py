@@ -158,6 +158,11 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
         return f"{moment.astimezone(tz):%d.%m %H:%M}" if moment else texts.FEED_NEVER
 
     name = f"{feed.title} — {feed.url}" if feed.title else feed.url
+    if feed.kind == sources.ADMIN_CHANNEL:  # nothing polled: no interval, no poll times
+        lines = [f"{number}. {name}", texts.ADMIN_CHANNEL_STATE.format(health.articles_24h)]
+        if feed.failing_since:
+            lines.append(texts.FEED_LAST_ERROR.format(when(feed.last_error_at), feed.last_error))
+        return "\n".join(lines)
     lines = [
         f"{number}. {name}",
         texts.FEED_STATE.format(

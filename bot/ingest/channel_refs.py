@@ -73,6 +73,11 @@ def private_permalink(chat_id: int, message_id: int) -> str:
     return f"{PUBLIC_WEB}/c/{str(chat_id).removeprefix('-100')}/{message_id}"
 
 
+def private_url(chat_id: int) -> str:
+    """The stored URL of a private channel the bot administers (`t.me/c/<id>`)."""
+    return f"{PUBLIC_WEB}/c/{str(chat_id).removeprefix('-100')}"
+
+
 def _name_in_path(path: str) -> str:
     parts = [part for part in path.split("/") if part]
     if parts and parts[0] == "s":

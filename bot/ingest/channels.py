@@ -25,7 +25,7 @@ from bot.ingest.channel_page import ChannelPage, NoPreview, before_url, is_previ
 from bot.ingest.channel_posts import Post, post_entry
 from bot.ingest.channel_refs import NotAChannel, channel_name
 from bot.ingest.document import SourceError
-from bot.ingest.feeds import mark_failed, new_documents
+from bot.ingest.feeds import Entry, mark_failed, new_documents
 from bot.ingest.offload import INLINE, Offload
 from bot.ingest.pipeline import IngestReport, IngestResult, ingest_documents
 from bot.storage import host_turns, sources
@@ -74,7 +74,7 @@ async def poll_channel(
         await mark_failed(db, feed, settings, str(error))
         report.problems.append(f"{feed.url}: {error}")
         return report
-    for doc, result in await _ingest_posts(db, read.posts, feed, settings, session, offload):
+    for doc, result in await ingest_posts(db, read.posts, feed, settings, session, offload):
         report.record(doc, result)
     async with db.transaction() as conn:
         await sources.record_success(
@@ -98,12 +98,12 @@ async def ingest_channel(
         name = channel_name(ref)
         async with fetch.open_session(settings) as session:
             read = await read_new_posts(db, name, None, settings, session, offload)
-            return await _ingest_posts(db, read.posts, None, settings, session, offload)
+            return await ingest_posts(db, read.posts, None, settings, session, offload)
     except (SourceError, NotAChannel) as error:
         return [(ref, IngestResult(None, "rejected", str(error)))]
 
 
-async def _ingest_posts(
+async def ingest_posts(
     db: Database,
     posts: list[Post],
     feed: Feed | None,
@@ -111,11 +111,18 @@ async def _ingest_posts(
     session: aiohttp.ClientSession,
     offload: Offload,
 ) -> list[tuple[str, IngestResult]]:
-    entries = [entry for entry in map(post_entry, posts) if entry is not None]
+    """Posts however read (a web preview, an administered channel's updates) into the archive
+    as `feed`'s: those stored already skipped, teasers completed from their links."""
+    entries = await offload.run(post_entries, posts)  # cleaning: off the event loop
     found = await new_documents(db, entries, settings, session, offload)
     docs = [replace(doc, source_id=feed.id if feed else None) for doc in found.documents]
     results = await ingest_documents(db, docs, offload)
     return [(doc.url or "", result) for doc, result in zip(docs, results, strict=True)]
+
+
+def post_entries(posts: list[Post]) -> list[Entry]:
+    """The posts with text left after cleaning, as feed entries (about 6 ms for a 4 KB post)."""
+    return [entry for entry in map(post_entry, posts) if entry is not None]
 
 
 async def read_new_posts(

@@ -67,9 +67,12 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
         slugs = (found.slug,)
     async with open_database(settings) as db, db.read() as conn:
         views = (await stories.latest_page(conn, topics=slugs, count=limit)).views
+        told = [view.story_id for view in views if view.story_id is not None]
+        reports = await stories.story_sources(conn, told, every_report=True) if as_json else {}
     if as_json:
         for view in views:
-            print(json.dumps(story_json(view), ensure_ascii=False))
+            sources = reports.get(view.story_id, view.sources)
+            print(json.dumps(story_json(view, sources), ensure_ascii=False))
         return 0
     if not views:
         print("(no articles yet: add some with `svodka ingest PATH`)")
@@ -85,9 +88,8 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
     return 0
 
 
-def story_json(view: ArticleView) -> dict:
-    """A story as `svodka latest --json` prints it."""
-    sources = view.sources
+def story_json(view: ArticleView, sources: Sequence[SourceLink]) -> dict:
+    """A story as `svodka latest --json` prints it, with every report of it in `sources`."""
     if not sources and (view.url or view.source_name):
         sources = (SourceLink(view.url, view.title, view.source_name or ""),)
     return {
@@ -175,11 +177,21 @@ async def feeds_list(settings: Settings, page: int = 1) -> int:
 
 def feed_lines(health: FeedHealth, now: datetime, zone: ZoneInfo) -> list[str]:
     """One feed as `svodka feeds list` shows it: id, URL and state, then its history."""
+    from bot.storage.sources import ADMIN_CHANNEL
+
     feed = health.feed
 
     def when(moment: datetime | None) -> str:
         return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
 
+    if feed.kind == ADMIN_CHANNEL:
+        lines = [
+            f"{feed.id:>4}  {feed.url}  administered channel: posts arrive as updates, "
+            f"{health.articles_24h} in 24 h"
+        ]
+        if feed.failing_since:
+            lines.append(f"      FAILING since {when(feed.failing_since)}: {feed.last_error}")
+        return lines
     if health.failing_long(now):
         state = f"FAILING since {when(feed.failing_since)} ({feed.failures} polls)"
     elif feed.failures:

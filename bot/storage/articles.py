@@ -5,6 +5,7 @@ transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -483,6 +484,18 @@ _VIEWS = select(
 _VIEWS_OF = _VIEWS.where(articles.c.id.in_(bindparam("ids", expanding=True)))
 
 
+TELEGRAM_POST = re.compile(r"https://t\.me/([a-z][a-z0-9_]{4,31})/[0-9]+")
+
+
+def outlet_of(link: str | None) -> str | None:
+    """Who published at `link`, when the source gave no name: the site's host, or for a
+    channel post (t.me/<name>/<id>) the channel, as "@name": each channel is an outlet."""
+    if not link:
+        return None
+    post = TELEGRAM_POST.fullmatch(link)
+    return f"@{post.group(1)}" if post else urlsplit(link).hostname
+
+
 def _view(row) -> ArticleView:
     url = row.url or row.source_url
     sentences = tuple(row.summary.split("\n")) if row.summary else ()
@@ -495,7 +508,7 @@ def _view(row) -> ArticleView:
         lead=row.lead,
         summary=" ".join(sentences),
         topics=[slug for _, slug in ranked],
-        source_name=row.source_name or (urlsplit(url).hostname if url else None),
+        source_name=row.source_name or outlet_of(url),
         published_at=row.published_at,
         ingested_at=row.ingested_at,
         summary_sentences=sentences,

@@ -15,6 +15,7 @@ from bot.storage.schema import article_sources, sources, utcnow
 FEED = "feed"
 CHANNEL = "channel"  # a public Telegram channel read from its web preview
 POLLED = (FEED, CHANNEL)  # the kinds the poller reads on a schedule
+ADMIN_CHANNEL = "admin_channel"  # a channel the bot administers: its posts arrive as updates
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Feed:
     last_success_at: datetime | None
     last_error_at: datetime | None
     failing_since: datetime | None  # the first failure of the current run; None when fine
-    kind: str  # FEED or CHANNEL
+    kind: str  # FEED or CHANNEL, or ADMIN_CHANNEL (its posts arrive as updates: not polled)
     last_post_id: int | None  # a channel's newest message read from its preview
 
 
@@ -59,7 +60,10 @@ async def add_feed(
             .returning(sources.c.id)
         )
     else:
-        await conn.execute(sources.update().where(sources.c.id == existing).values(**values))
+        # kind too: a channel once administered by the bot, added again, is polled again
+        await conn.execute(
+            sources.update().where(sources.c.id == existing).values(kind=kind, **values)
+        )
     return await get_feed(conn, existing)
 
 
@@ -69,17 +73,19 @@ async def get_feed(conn: AsyncConnection, feed_id: int) -> Feed:
 
 
 async def remove_feed(conn: AsyncConnection, feed: str | int) -> bool:
-    """Remove a feed by id or URL; its articles stay. False if there is no such feed."""
+    """Remove a feed (or channel) by id or URL; its articles stay. False if there is no such
+    feed."""
     key = str(feed)
     condition = sources.c.id == int(key) if key.isdigit() else sources.c.url == key
-    result = await conn.execute(sources.delete().where(condition, sources.c.kind.in_(POLLED)))
+    listed = sources.c.kind.in_((*POLLED, ADMIN_CHANNEL))
+    result = await conn.execute(sources.delete().where(condition, listed))
     return result.rowcount > 0
 
 
-async def list_feeds(conn: AsyncConnection) -> list[Feed]:
+async def list_feeds(conn: AsyncConnection, kinds: Sequence[str] = POLLED) -> list[Feed]:
     rows = await conn.execute(
         select(*_COLUMNS)
-        .where(sources.c.kind.in_(POLLED), sources.c.active.is_(True))
+        .where(sources.c.kind.in_(kinds), sources.c.active.is_(True))
         .order_by(sources.c.id)
     )
     return [Feed(*row) for row in rows]
@@ -204,8 +210,9 @@ class FeedHealth:
 
 
 async def feeds_health(conn: AsyncConnection, now: datetime) -> list[FeedHealth]:
-    """Every active feed with the articles it brought since `now` minus 24 hours."""
-    feeds = await list_feeds(conn)
+    """Every active feed (administered channels too) with the articles it brought since `now`
+    minus 24 hours."""
+    feeds = await list_feeds(conn, (*POLLED, ADMIN_CHANNEL))
     recent = await conn.execute(
         select(article_sources.c.source_id, func.count(distinct(article_sources.c.article_id)))
         .where(

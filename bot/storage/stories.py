@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +19,7 @@ from bot.storage.articles import (
     among,
     get_many,
     latest,
+    outlet_of,
 )
 from bot.storage.bulk import execute_rows, insert_rows
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
@@ -326,9 +326,10 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
 
 
 async def story_sources(
-    conn: AsyncConnection, story_ids: Sequence[int]
+    conn: AsyncConnection, story_ids: Sequence[int], *, every_report: bool = False
 ) -> dict[int, tuple[SourceLink, ...]]:
-    """Every outlet that reported each story, first seen first, one link per outlet."""
+    """Every outlet that reported each story, first seen first, one link per outlet; with
+    `every_report`, every place its articles were seen (one link per URL)."""
     rows = await conn.execute(
         select(
             articles.c.story_id,
@@ -344,9 +345,10 @@ async def story_sources(
     found: dict[int, dict[str, SourceLink]] = {}
     for story_id, url, title, name, article_url in rows:
         link = url or article_url
-        outlet = name or (urlsplit(link).hostname if link else None)
+        outlet = name or outlet_of(link)
         if outlet:
-            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
+            key = link if every_report and link else outlet
+            found.setdefault(story_id, {}).setdefault(key, SourceLink(link, title, outlet))
     return {story_id: tuple(links.values()) for story_id, links in found.items()}
 
 

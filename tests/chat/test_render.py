@@ -87,20 +87,20 @@ def test_zone_label(stored, shown):
     assert zone_label(stored) == shown
 
 
-def test_a_story_names_three_sources_linked_and_counts_the_rest():
+def test_a_story_names_five_sources_linked_and_counts_the_rest():
     from bot.storage.articles import SourceLink
 
-    outlets = ["РИА Новости", "ТАСС", "Интерфакс", "РБК", "Коммерсантъ"]
+    outlets = ["РИА Новости", "ТАСС", "Readovka", "Mash", "РБК", "Коммерсантъ", "Ведомости"]
     sources = tuple(
         SourceLink(f"https://{n}.example/a", f"Заголовок {n}", name)
         for n, name in enumerate(outlets)
     )
     text, entities = render_article(view(sources=sources), MOSCOW).render()
-    assert "5 источников: РИА Новости, ТАСС, Интерфакс и ещё 2\n01.03.2026 12:30" in text
+    assert "7 источников: РИА Новости, ТАСС, Readovka, Mash, РБК и ещё 2\n01.03.2026" in text
     links = [entity.url for entity in entities if entity.type == "text_link"]
-    assert links == ["https://0.example/a", "https://1.example/a", "https://2.example/a"]
-    text, _ = render_article(view(sources=sources[:2]), MOSCOW).render()
-    assert "2 источника: РИА Новости, ТАСС\n" in text
+    assert links == [f"https://{n}.example/a" for n in range(5)]
+    text, _ = render_article(view(sources=sources[:4]), MOSCOW).render()
+    assert "4 источника: РИА Новости, ТАСС, Readovka, Mash\n" in text
 
 
 @pytest.mark.parametrize(

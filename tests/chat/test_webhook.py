@@ -58,6 +58,7 @@ async def test_webhook_mode_answers_posted_updates_and_keeps_the_webhook(tmp_pat
     params = set_call.params
     assert (params["url"], params["secret_token"]) == (url, SECRET)
     assert params["max_connections"] == 40 and "message" in params["allowed_updates"]
+    assert "channel_post" in params["allowed_updates"]  # an administered channel's posts
     assert "Сводка" in greeting["text"]
     assert (without_secret, wrong_secret) == (403, 403)
     assert len(api.sent_messages(DEFAULT_USER["id"])) == 1  # the forged updates did nothing

@@ -186,3 +186,33 @@ def test_db_upgrade_gives_older_articles_their_stories_with_a_progress_bar(capsy
     assert code == 0 and out == "database schema is up to date\n"
     assert f"{SEED_COUNT}/{SEED_COUNT}" in err  # the bar's last state
     assert asyncio.run(assigned()) == (SEED_COUNT, SEED_COUNT)
+
+
+def test_latest_json_lists_every_report_of_a_story_not_one_per_outlet(capsys, tmp_path):
+    import json
+
+    from tests.retellings import FIRE_INTERFAX, FIRE_TASS
+
+    tass_again = {
+        "title": "Склад в Заречном сгорел из-за короткого замыкания, считают в МЧС",
+        "text": (
+            "Причиной пожара на складе стройматериалов в Заречном, где огонь охватил 2 тыс. "
+            "кв. м, могло стать короткое замыкание, сообщили в ГУ МЧС по Заречной области. "
+            "Тушение заняло всю ночь, в нем участвовали более 80 пожарных. Пострадавших нет."
+        ),
+        "url": "https://tass.example/fire-cause",
+        "source": "ТАСС",
+    }
+    reports = [
+        {"title": doc.title, "text": doc.text, "url": doc.url, "source": doc.source_name}
+        for doc in (FIRE_TASS, FIRE_INTERFAX)
+    ] + [tass_again]
+    retold = tmp_path / "retold.jsonl"
+    retold.write_text("\n".join(json.dumps(item, ensure_ascii=False) for item in reports))
+    assert run(capsys, "ingest", str(retold))[0] == 0
+    code, out, _ = run(capsys, "latest", "--json")
+    [story] = map(json.loads, out.splitlines())
+    assert code == 0
+    assert story["sources"] == [
+        {"url": item["url"], "title": item["title"], "source": item["source"]} for item in reports
+    ]
