@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -14,7 +16,10 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="svodka", description="Russian news summaries in Telegram"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--version", action="store_true", help="print the version and schema revision, exit"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     summarize = sub.add_parser("summarize", help="print the title and summary of an article")
     summarize.add_argument("file", help="a text file, or - for standard input")
@@ -73,7 +78,15 @@ def _build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=lambda args: _webhook("delete"))
 
     health = sub.add_parser("health", help="is the running bot ready? (exit 0 or 1, one line)")
+    health.add_argument(
+        "--url", help="the process's listener (http://host:port), default SVODKA_LISTEN's"
+    )
     health.set_defaults(handler=_cmd_health)
+
+    config = sub.add_parser("config", help="settings").add_subparsers(required=True)
+    config.add_parser(
+        "check", help="print the settings, check the database, Bot API and listen address"
+    ).set_defaults(handler=_cmd_config_check)
 
     demo = sub.add_parser("demo", help="chat with the bot offline, in the terminal")
     demo.add_argument(
@@ -99,6 +112,16 @@ def _add_archive_commands(sub) -> None:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(required=True)
     upgrade = db.add_parser("upgrade", help="apply schema migrations (also done at start)")
     upgrade.set_defaults(handler=lambda args: _archive("db_upgrade"))
+    backup = db.add_parser("backup", help="a consistent copy of the SQLite archive, while it runs")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(handler=lambda args: _db("backup", args.file))
+    restore = db.add_parser("restore", help="put a backup in place of the SQLite archive")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--force", action="store_true", help="replace a live or existing archive")
+    restore.set_defaults(handler=lambda args: _db("restore", args.file, args.force))
+    copy = db.add_parser("copy", help="copy every table into another database (to PostgreSQL)")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql+asyncpg://...")
+    copy.set_defaults(handler=lambda args: _db("copy", args.to))
 
     feeds = sub.add_parser("feeds", help="manage RSS/Atom feeds").add_subparsers(required=True)
     add = feeds.add_parser("add", help="poll a feed")
@@ -144,6 +167,14 @@ def _archive(command: str, *params: object) -> int:
 
     settings = load_settings()
     return asyncio.run(getattr(commands, command)(settings, *params))
+
+
+def _db(command: str, *params: object) -> int:
+    """`svodka db backup | restore | copy` (bot/dbcommands.py)."""
+    from bot import dbcommands
+    from bot.config import load_settings
+
+    return getattr(dbcommands, command)(load_settings(), *params)
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
@@ -207,13 +238,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
 
     settings = load_settings()
+    settings.require_shared_database(args.role)
     token = settings.require_token()  # before importing aiogram: a missing token fails fast
     from bot.logs import configure_logging, secret_parts
 
     hidden = [*secret_parts(token)]
     if args.webhook:
         hidden.append(settings.require_webhook()[1])
-    configure_logging(secrets=hidden, json_lines=settings.log_format == "json")
+    configure_logging(
+        secrets=hidden,
+        json_lines=settings.log_format == "json",
+        level=settings.log_level,
+        role=args.role,
+    )
     from bot.runlock import sole_run
 
     with sole_run(settings.database_url):  # a second run on one SQLite file stops here
@@ -261,9 +298,16 @@ def _cmd_health(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from bot.web import check_health
 
-    ready, line = asyncio.run(check_health(load_settings()))
+    ready, line = asyncio.run(check_health(load_settings(), url=args.url))
     print(line)
     return 0 if ready else 1
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.configcheck import config_check
+
+    return config_check(load_settings())
 
 
 def _fast_loop():
@@ -312,7 +356,15 @@ def _cmd_evaluate_stories(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from bot.version import version_line
+
+        print(version_line())
+        return 0
+    if args.command is None:
+        parser.error("a command is required")
     try:
         return args.handler(args) or 0
     except ConfigError as error:
@@ -320,6 +372,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # one line for the operator; the traceback at SVODKA_LOG_LEVEL=DEBUG
+        if os.environ.get("SVODKA_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            raise
+        print(f"svodka: {one_line(error)}", file=sys.stderr)
+        return 1
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one bounded line, without a database URL's password."""
+    lines = str(error).strip().splitlines()
+    detail = _without_passwords(lines[0][:300]) if lines else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _without_passwords(text: str) -> str:
+    # scheme://user:password@host: the password goes, whatever the scheme
+    return re.sub(r"(://[^:/@\s]{0,200}:)[^@\s]{1,200}@", r"\1***@", text)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ class JsonLines(logging.Formatter):
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
+            "role": getattr(record, "role", None),
+            "pid": record.process,
             "logger": record.name,
             "message": record.getMessage(),
         }
@@ -63,14 +65,37 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+TEXT = "%(asctime)s %(levelname)s %(role)s[%(process)d] %(name)s: %(message)s"
+# aiogram logs a line per update at INFO ("Update id=... is handled"): only wanted at DEBUG.
+PER_UPDATE_LOGGER = "aiogram.event"
+
+
+class Origin(logging.Filter):
+    """Stamps every record with the process's role (`svodka run --role`); the pid is the
+    record's own `process`. Several processes on one host write to one journal."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        self.role = role
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.role = self.role
+        return True
 
 
 def configure_logging(
-    *, secrets: Iterable[str] = (), json_lines: bool = False, level: int = logging.INFO
+    *,
+    secrets: Iterable[str] = (),
+    json_lines: bool = False,
+    level: int | str = logging.INFO,
+    role: str = "all",
 ) -> None:
-    """Everything the process logs goes to stderr through one handler that hides `secrets`."""
+    """Everything the process logs goes to stderr through one handler that hides `secrets`
+    and names the role and pid on every line."""
     inner = JsonLines() if json_lines else logging.Formatter(TEXT)
     handler = logging.StreamHandler()
     handler.setFormatter(Redacting(inner, secrets))
+    handler.addFilter(Origin(role))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    debug = logging.getLogger().level <= logging.DEBUG
+    logging.getLogger(PER_UPDATE_LOGGER).setLevel(logging.NOTSET if debug else logging.WARNING)

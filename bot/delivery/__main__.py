@@ -39,7 +39,12 @@ def main() -> int:
     except ConfigError as error:
         print(f"svodka delivery: {error}", file=sys.stderr)
         return 2
-    configure_logging(secrets=secret_parts(token), json_lines=settings.log_format == "json")
+    configure_logging(
+        secrets=secret_parts(token),
+        json_lines=settings.log_format == "json",
+        level=settings.log_level,
+        role="delivery",
+    )
     asyncio.run(serve(settings))
     return 0
 
