@@ -52,7 +52,10 @@ class SenderLock:
         metrics.sender(self.worker, False)
         if self.db.is_sqlite:
             metrics.sender(self.worker, True)
-            yield asyncio.Event()  # the only process on the file: never lost
+            try:
+                yield asyncio.Event()  # the only process on the file: never lost
+            finally:
+                metrics.sender(self.worker, False)
             return
         if not await self._acquire(stop):
             yield None
