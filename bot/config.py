@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     digest_max_articles: int = Field(default=20, ge=1)  # newest matched articles in one digest
     digest_summary_sentences: int = Field(default=2, ge=1)  # summary sentences per article
 
+    # Retention (bot/delivery/retention.py), pruned by the worker in batches; 0 keeps forever.
+    keep_deliveries_days: float = Field(default=30, ge=0)  # sent, failed and dropped outbox rows
+    keep_articles_days: float = Field(default=0, ge=0)  # stories whose newest article is older
+
     # Database connections of one process (SQLAlchemy's pool): an update holds one while it is
     # handled. The defaults keep four processes on one PostgreSQL within its 100 connections.
     db_pool_size: int = Field(default=10, ge=1)
