@@ -88,6 +88,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "check", help="print the settings, check the database, Bot API and listen address"
     ).set_defaults(handler=_cmd_config_check)
 
+    fake = sub.add_parser(
+        "fake-telegram", help="a local Bot API server with a control API, for rehearsals"
+    )
+    fake.add_argument("--listen", default="127.0.0.1:8081", help="host:port (default %(default)s)")
+    fake.add_argument(
+        "--no-limits", action="store_true", help="do not enforce Telegram's flood limits"
+    )
+    fake.set_defaults(handler=_cmd_fake_telegram)
+
     demo = sub.add_parser("demo", help="chat with the bot offline, in the terminal")
     demo.add_argument(
         "--script", nargs="+", metavar="MESSAGE", help="send these messages, print, exit"
@@ -308,6 +317,28 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     from bot.configcheck import config_check
 
     return config_check(load_settings())
+
+
+def _cmd_fake_telegram(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.config import parse_listen
+    from bot.localapi.control import serve
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        raise ConfigError(f"--listen: {error}") from None
+
+    def ready(url: str) -> None:
+        print(f"fake Telegram at {url}: set SVODKA_TELEGRAM_API={url}", flush=True)
+        print(f"control API at {url}/control/ (docs/fake-telegram.md)", flush=True)
+
+    try:
+        asyncio.run(serve(host, port, limits=not args.no_limits, ready=ready))
+    except OSError as error:
+        raise ConfigError(f"--listen: cannot listen on {args.listen} ({error.strerror})") from None
+    return 0
 
 
 def _fast_loop():
