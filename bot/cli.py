@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import sys
 from collections.abc import Sequence
 
@@ -406,20 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # one line for the operator; the traceback at SVODKA_LOG_LEVEL=DEBUG
         if os.environ.get("SVODKA_LOG_LEVEL", "").strip().upper() == "DEBUG":
             raise
+        from bot.logs import one_line
+
         print(f"svodka: {one_line(error)}", file=sys.stderr)
         return 1
-
-
-def one_line(error: BaseException) -> str:
-    """An error as one bounded line, without a database URL's password."""
-    lines = str(error).strip().splitlines()
-    detail = _without_passwords(lines[0][:300]) if lines else ""
-    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-
-
-def _without_passwords(text: str) -> str:
-    # scheme://user:password@host: the password goes, whatever the scheme
-    return re.sub(r"(://[^:/@\s]{0,200}:)[^@\s]{1,200}@", r"\1***@", text)
 
 
 if __name__ == "__main__":

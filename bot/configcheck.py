@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, known_names
-from bot.logs import HIDDEN, redact, secret_parts
+from bot.logs import HIDDEN, one_line, redact, secret_parts
 
 CHECK_TIMEOUT = 10.0  # seconds for each check
 
@@ -124,9 +124,7 @@ async def _check_listen(settings: Settings) -> str:
 
 
 def _one_line(error: BaseException, settings: Settings) -> str:
-    lines = str(error).strip().splitlines()
-    detail = lines[0][:300] if lines else ""
-    text = detail if isinstance(error, ConfigError) else f"{type(error).__name__}: {detail}"
+    text = str(error) if isinstance(error, ConfigError) else one_line(error)
     hidden = secret_parts(settings.bot_token.get_secret_value()) if settings.bot_token else []
     return redact(text, hidden)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -40,6 +41,18 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, HIDDEN)
     return text
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one bounded line (its type and first line), without a URL's password."""
+    lines = str(error).strip().splitlines()
+    detail = _without_passwords(lines[0][:300]) if lines else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _without_passwords(text: str) -> str:
+    # scheme://user:password@host: the password goes, whatever the scheme
+    return re.sub(r"(://[^:/@\s]{0,200}:)[^@\s]{1,200}@", r"\1***@", text)
 
 
 class JsonLines(logging.Formatter):
