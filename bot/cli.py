@@ -11,10 +11,15 @@ from collections.abc import Sequence
 from bot.config import ROLES, ConfigError
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """A malformed command line is one line too (argparse prints the usage above it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="svodka", description="Russian news summaries in Telegram"
-    )
+    parser = _OneLineErrors(prog="svodka", description="Russian news summaries in Telegram")
     parser.add_argument(
         "--version", action="store_true", help="print the version and schema revision, exit"
     )

@@ -128,6 +128,21 @@ def test_cli_errors_are_one_line(archive, capsys, monkeypatch, argv, env, messag
     assert "hunter2" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        ([], "svodka: a command is required (see svodka --help)"),
+        (["latest", "-n", "x"], "svodka latest: argument -n: expected a number from 1 to 10000"),
+        (["db", "copy"], "svodka db copy: the following arguments are required: --to"),
+    ],
+)
+def test_a_malformed_command_line_is_one_line(capsys, argv, line):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith(line) and err.count("\n") == 1, err
+
+
 def _write_while(path: Path, stop: threading.Event) -> int:
     """Rows added to `path` by another connection until `stop`: a bot that keeps running."""
     added = 0
