@@ -20,9 +20,9 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 
 INTERVAL = 600.0  # seconds between passes
-BATCH = 200  # rows (outbox) or stories per transaction: a few ms of the write lock
-MAX_BATCHES = 500  # per pass and kind: 100,000 rows
-PAUSE = 0.05  # seconds between batches: the sender's transactions go first
+BATCH = 100  # rows (outbox) or stories per transaction: a few ms of the write lock
+MAX_BATCHES = 1000  # per pass and kind: 100,000 rows
+PAUSE = 0.1  # seconds between batches: the sender's transactions go first
 
 Prune = Callable[[AsyncConnection, datetime], Awaitable[int]]
 
