@@ -91,7 +91,7 @@ def _check_backup(path: Path) -> None:
     if not path.is_file():
         raise ConfigError(f"no file {path}")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(sqlite3.connect(_read_only(path), uri=True)) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as error:
@@ -100,10 +100,15 @@ def _check_backup(path: Path) -> None:
         raise ConfigError(f"{path} is damaged: {verdict}")
 
 
+def _read_only(path: Path) -> str:
+    """A URI that opens `path` read-only, whatever characters its name holds."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def _copy(source: Path, target: Path, *, progress: Callable[[int, int], None]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
-        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(sqlite3.connect(_read_only(source), uri=True)) as src,
         contextlib.closing(sqlite3.connect(target)) as dst,
     ):
         dst.execute("PRAGMA busy_timeout=10000")
