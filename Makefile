@@ -3,13 +3,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format bench clean
+.PHONY: demo install test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Production: the runtime dependencies only, a copy of the code (not tied to this checkout).
+# The stamp goes, so that `make test` installs the editable dev setup again.
+install:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt .
+	rm -f $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/svodka demo

@@ -56,10 +56,6 @@ logger = logging.getLogger(__name__)
 Service = Callable[[Database, Bot, Settings, asyncio.Event, "Offload"], Coroutine[Any, Any, None]]
 SERVICE_STOP_MARGIN = 5.0  # seconds past SVODKA_SHUTDOWN_GRACE to hand work back, then cancel
 FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added with /feed add)
-# Each update holds a pooled connection while it is handled, its replies included: a pool
-# sized for a burst of users at once keeps them from queueing for one (SQLAlchemy's default
-# is 5 + 10 overflow, and overflow connections are reopened for every burst).
-DB_POOL = {"pool_size": 20, "max_overflow": 40}
 
 
 def build_bot(token: str, settings: Settings) -> Bot:
@@ -315,10 +311,15 @@ async def run_bot(
     from bot.ingest.offload import ProcessOffload
 
     metrics.set_role(role)
+    metrics.build_info()
     if services is None:
         services = [] if role == "bot" else default_services()
     owned_db = db is None
-    db = db or Database(settings.database_url, **DB_POOL)
+    db = db or Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     bot = bot or build_bot(settings.require_token(), settings)
     offload = ProcessOffload(settings.ingest_workers)
     try:

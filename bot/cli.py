@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from collections.abc import Sequence
 
 from bot.config import ROLES, ConfigError
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """A malformed command line is one line too (argparse prints the usage above it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="svodka", description="Russian news summaries in Telegram"
+    parser = _OneLineErrors(prog="svodka", description="Russian news summaries in Telegram")
+    parser.add_argument(
+        "--version", action="store_true", help="print the version and schema revision, exit"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     summarize = sub.add_parser("summarize", help="print the title and summary of an article")
     summarize.add_argument("file", help="a text file, or - for standard input")
@@ -73,7 +82,24 @@ def _build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=lambda args: _webhook("delete"))
 
     health = sub.add_parser("health", help="is the running bot ready? (exit 0 or 1, one line)")
+    health.add_argument(
+        "--url", help="the process's listener (http://host:port), default SVODKA_LISTEN's"
+    )
     health.set_defaults(handler=_cmd_health)
+
+    config = sub.add_parser("config", help="settings").add_subparsers(required=True)
+    config.add_parser(
+        "check", help="print the settings, check the database, Bot API and listen address"
+    ).set_defaults(handler=_cmd_config_check)
+
+    fake = sub.add_parser(
+        "fake-telegram", help="a local Bot API server with a control API, for rehearsals"
+    )
+    fake.add_argument("--listen", default="127.0.0.1:8081", help="host:port (default %(default)s)")
+    fake.add_argument(
+        "--no-limits", action="store_true", help="do not enforce Telegram's flood limits"
+    )
+    fake.set_defaults(handler=_cmd_fake_telegram)
 
     demo = sub.add_parser("demo", help="chat with the bot offline, in the terminal")
     demo.add_argument(
@@ -99,6 +125,16 @@ def _add_archive_commands(sub) -> None:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(required=True)
     upgrade = db.add_parser("upgrade", help="apply schema migrations (also done at start)")
     upgrade.set_defaults(handler=lambda args: _archive("db_upgrade"))
+    backup = db.add_parser("backup", help="a consistent copy of the SQLite archive, while it runs")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(handler=lambda args: _db("backup", args.file))
+    restore = db.add_parser("restore", help="put a backup in place of the SQLite archive")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--force", action="store_true", help="replace a live or existing archive")
+    restore.set_defaults(handler=lambda args: _db("restore", args.file, args.force))
+    copy = db.add_parser("copy", help="copy every table into another database (to PostgreSQL)")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql+asyncpg://...")
+    copy.set_defaults(handler=lambda args: _db("copy", args.to))
 
     feeds = sub.add_parser("feeds", help="manage RSS/Atom feeds").add_subparsers(required=True)
     add = feeds.add_parser("add", help="poll a feed or a public channel (@name, t.me/name)")
@@ -144,6 +180,14 @@ def _archive(command: str, *params: object) -> int:
 
     settings = load_settings()
     return asyncio.run(getattr(commands, command)(settings, *params))
+
+
+def _db(command: str, *params: object) -> int:
+    """`svodka db backup | restore | copy` (bot/dbcommands.py)."""
+    from bot import dbcommands
+    from bot.config import load_settings
+
+    return getattr(dbcommands, command)(load_settings(), *params)
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
@@ -207,13 +251,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
 
     settings = load_settings()
+    settings.require_shared_database(args.role)
     token = settings.require_token()  # before importing aiogram: a missing token fails fast
     from bot.logs import configure_logging, secret_parts
 
     hidden = [*secret_parts(token)]
     if args.webhook:
         hidden.append(settings.require_webhook()[1])
-    configure_logging(secrets=hidden, json_lines=settings.log_format == "json")
+    configure_logging(
+        secrets=hidden,
+        json_lines=settings.log_format == "json",
+        level=settings.log_level,
+        role=args.role,
+    )
     from bot.runlock import sole_run
 
     with sole_run(settings.database_url):  # a second run on one SQLite file stops here
@@ -261,9 +311,38 @@ def _cmd_health(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from bot.web import check_health
 
-    ready, line = asyncio.run(check_health(load_settings()))
+    ready, line = asyncio.run(check_health(load_settings(), url=args.url))
     print(line)
     return 0 if ready else 1
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.configcheck import config_check
+
+    return config_check(load_settings())
+
+
+def _cmd_fake_telegram(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.config import parse_listen
+    from localapi.control import serve
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        raise ConfigError(f"--listen: {error}") from None
+
+    def ready(url: str) -> None:
+        print(f"fake Telegram at {url}: set SVODKA_TELEGRAM_API={url}", flush=True)
+        print(f"control API at {url}/control/ (docs/fake-telegram.md)", flush=True)
+
+    try:
+        asyncio.run(serve(host, port, limits=not args.no_limits, ready=ready))
+    except OSError as error:
+        raise ConfigError(f"--listen: cannot listen on {args.listen} ({error.strerror})") from None
+    return 0
 
 
 def _fast_loop():
@@ -314,7 +393,15 @@ def _cmd_evaluate_stories(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from bot.version import version_line
+
+        print(version_line())
+        return 0
+    if args.command is None:
+        parser.error("a command is required")
     try:
         return args.handler(args) or 0
     except ConfigError as error:
@@ -322,6 +409,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # one line for the operator; the traceback at SVODKA_LOG_LEVEL=DEBUG
+        if os.environ.get("SVODKA_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            raise
+        from bot.logs import one_line
+
+        print(f"svodka: {one_line(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

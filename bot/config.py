@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +41,8 @@ class Settings(BaseSettings):
     # Operating it (bot/web.py, bot/logs.py): health and metrics endpoints, log lines.
     listen: str = DEFAULT_LISTEN  # host:port of /healthz, /readyz, /metrics; "off" disables
     log_format: Literal["text", "json"] = "text"  # json: one object per line
+    # DEBUG adds aiogram's line per update; WARNING keeps only what needs a look.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds sends in flight may finish
 
     # Webhook mode (`svodka run --webhook`): the URL Telegram posts updates to (https for
@@ -79,6 +85,20 @@ class Settings(BaseSettings):
     digest_check_interval: float = Field(default=30.0, gt=0)  # due-digest check, seconds
     digest_max_articles: int = Field(default=20, ge=1)  # newest matched articles in one digest
     digest_summary_sentences: int = Field(default=2, ge=1)  # summary sentences per article
+
+    # Retention (bot/delivery/retention.py), pruned by the worker in batches; 0 keeps forever.
+    keep_deliveries_days: float = Field(default=30, ge=0)  # sent, failed and dropped outbox rows
+    keep_articles_days: float = Field(default=0, ge=0)  # stories whose newest article is older
+
+    # Database connections of one process (SQLAlchemy's pool): an update holds one while it is
+    # handled. The defaults keep four processes on one PostgreSQL within its 100 connections.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -125,6 +145,14 @@ class Settings(BaseSettings):
             raise ConfigError("--webhook needs SVODKA_LISTEN: updates arrive on that listener")
         return self.webhook_url, secret
 
+    def require_shared_database(self, role: str) -> None:
+        """A ConfigError when `role` is one of several processes but the database is SQLite."""
+        if role != "all" and self.database_url.startswith("sqlite"):
+            raise ConfigError(
+                f"--role {role} needs PostgreSQL (SVODKA_DATABASE_URL=postgresql+asyncpg://...):"
+                " several processes cannot share a SQLite file; use --role all with SQLite"
+            )
+
     def require_token(self) -> str:
         """The bot token, or a ConfigError with one line saying what to set."""
         if self.bot_token is None or not self.bot_token.get_secret_value():
@@ -147,9 +175,11 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 def load_settings() -> Settings:
-    """Settings from the environment; a malformed value becomes one ConfigError line."""
+    """Settings from the environment; a malformed value or an unknown SVODKA_* name becomes
+    one ConfigError line."""
     from pydantic import ValidationError
 
+    check_names([*os.environ, *_dotenv_names(Path(".env"))])
     try:
         return Settings()
     except ValidationError as error:
@@ -158,3 +188,39 @@ def load_settings() -> Settings:
         env = "BOT_TOKEN" if name == "bot_token" else f"SVODKA_{name.upper()}"
         message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{env}: {message}") from None
+
+
+# Variables with the prefix that are not settings of `svodka run`: the tests' own.
+NOT_SETTINGS = frozenset({"SVODKA_TEST_POSTGRES_URL"})
+
+
+def known_names() -> list[str]:
+    """Every environment variable Settings reads, as an operator writes it."""
+    names = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names.append(alias if isinstance(alias, str) else f"SVODKA_{name.upper()}")
+    return names
+
+
+def check_names(names: Iterable[str]) -> None:
+    """A ConfigError naming the first unknown SVODKA_* variable and the nearest known one: a
+    misspelt setting must not be ignored silently (a worker on a new ./svodka.db)."""
+    known = known_names()
+    for name in sorted(set(names)):
+        upper = name.upper()
+        if not upper.startswith("SVODKA_") or upper in known or upper in NOT_SETTINGS:
+            continue
+        # Compared without the prefix every name shares, which would make any two look alike.
+        bare = {name.removeprefix("SVODKA_"): name for name in known}
+        nearest = difflib.get_close_matches(upper.removeprefix("SVODKA_"), bare, n=1, cutoff=0.6)
+        hint = f"did you mean {bare[nearest[0]]}?" if nearest else "svodka config check lists them"
+        raise ConfigError(f"{name}: unknown setting; {hint}")
+
+
+def _dotenv_names(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values
+
+    return list(dotenv_values(path))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -42,6 +43,18 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def one_line(error: BaseException) -> str:
+    """An error as one bounded line (its type and first line), without a URL's password."""
+    lines = str(error).strip().splitlines()
+    detail = _without_passwords(lines[0][:300]) if lines else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _without_passwords(text: str) -> str:
+    # scheme://user:password@host: the password goes, whatever the scheme
+    return re.sub(r"(://[^:/@\s]{0,200}:)[^@\s]{1,200}@", r"\1***@", text)
+
+
 class JsonLines(logging.Formatter):
     """One JSON object per record: time (UTC, ISO 8601), level, logger, message, the ids given
     as `extra`, and the traceback as `error`."""
@@ -50,6 +63,8 @@ class JsonLines(logging.Formatter):
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
+            "role": getattr(record, "role", None),
+            "pid": record.process,
             "logger": record.name,
             "message": record.getMessage(),
         }
@@ -63,14 +78,37 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+TEXT = "%(asctime)s %(levelname)s %(role)s[%(process)d] %(name)s: %(message)s"
+# aiogram logs a line per update at INFO ("Update id=... is handled"): only wanted at DEBUG.
+PER_UPDATE_LOGGER = "aiogram.event"
+
+
+class Origin(logging.Filter):
+    """Stamps every record with the process's role (`svodka run --role`); the pid is the
+    record's own `process`. Several processes on one host write to one journal."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        self.role = role
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.role = self.role
+        return True
 
 
 def configure_logging(
-    *, secrets: Iterable[str] = (), json_lines: bool = False, level: int = logging.INFO
+    *,
+    secrets: Iterable[str] = (),
+    json_lines: bool = False,
+    level: int | str = logging.INFO,
+    role: str = "all",
 ) -> None:
-    """Everything the process logs goes to stderr through one handler that hides `secrets`."""
+    """Everything the process logs goes to stderr through one handler that hides `secrets`
+    and names the role and pid on every line."""
     inner = JsonLines() if json_lines else logging.Formatter(TEXT)
     handler = logging.StreamHandler()
     handler.setFormatter(Redacting(inner, secrets))
+    handler.addFilter(Origin(role))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    debug = logging.getLogger().level <= logging.DEBUG
+    logging.getLogger(PER_UPDATE_LOGGER).setLevel(logging.NOTSET if debug else logging.WARNING)

@@ -69,6 +69,29 @@ FEED_POLL_SECONDS = Histogram(
 )
 
 
+BUILD_INFO = Gauge(
+    "svodka_build_info",
+    "What runs: the package version and schema revision (always 1)",
+    ["role", "version", "revision"],
+)
+SENDER = Gauge(
+    "svodka_sender",
+    "1 on the worker that sends (holds the sender lock), 0 on one standing by",
+    ["role", "worker"],
+)
+
+
+def build_info() -> None:
+    """Labels this process's build_info series; called once the role is set."""
+    from bot.version import package_version, schema_revision
+
+    BUILD_INFO.labels(_role, package_version(), schema_revision()).set(1)
+
+
+def sender(worker: str, sending: bool) -> None:
+    SENDER.labels(_role, worker).set(1 if sending else 0)
+
+
 def update_handled(kind: str, seconds: float) -> None:
     UPDATES.labels(_role, kind).inc()
     UPDATE_SECONDS.labels(_role, kind).observe(seconds)

@@ -222,6 +222,7 @@ STATS_ARTICLES = "Статей: {}"
 STATS_TOPICS = "По темам: {}"
 STATS_CHATS = "Чатов: {} (личных {}, групп {}, каналов {})"
 STATS_DELIVERIES = "Доставки: {}"
+STATS_DATABASE = "База данных: {:.1f} МБ"
 DELIVERY_STATES = {
     "pending": "в очереди",
     "sent": "отправлено",

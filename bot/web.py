@@ -143,20 +143,24 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
-async def check_health(settings: Settings) -> tuple[bool, str]:
+async def check_health(settings: Settings, *, url: str | None = None) -> tuple[bool, str]:
     """`svodka health`: ask the running process's /readyz when the listener is on (it alone
-    knows its loops); with SVODKA_LISTEN=off, check the database and migrations here."""
+    knows its loops), at `url` when given (one of several processes on a host); with
+    SVODKA_LISTEN=off, check the database and migrations here."""
     address = settings.listen_address()
-    if address is None:
+    if url is not None:
+        url = url.rstrip("/").removesuffix("/readyz") + "/readyz"
+    elif address is None:
         db = Database(settings.database_url)
         try:
             failed = await readiness(db)
         finally:
             await db.close()
         return _verdict(failed, "database and migrations (SVODKA_LISTEN=off)")
-    host, port = address
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # "every address": ask here
-    url = f"http://{_url_host(host)}:{port}/readyz"
+    else:
+        host, port = address
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # "every address": here
+        url = f"http://{_url_host(host)}:{port}/readyz"
     timeout = aiohttp.ClientTimeout(total=CHECK_TIMEOUT + 2)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as answer:

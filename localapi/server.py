@@ -8,7 +8,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -143,20 +143,25 @@ class LocalBotAPI:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, routes: Sequence[web.RouteDef] = ()
+    ) -> None:
+        """Serve on `host`:`port` (0: a free port), with `routes` besides the Bot API's (the
+        control API of `svodka fake-telegram`)."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        app.add_routes(routes)
         # handler_cancellation: a client that gives up (timeout, closed session) cancels its
         # handler, so a long poll or a slow fault never outlives its client.
         self._runner = web.AppRunner(
             app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, host, port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
-        self._base_url = f"http://{host}:{port}"
+        self._base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def stop(self) -> None:
         if self.webhook is not None:

@@ -56,3 +56,51 @@ def test_token_is_secret(monkeypatch):
     assert settings.require_token() == "123456:SECRET-value"
     assert "SECRET" not in repr(settings)
     assert "SECRET" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("name", "nearest"),
+    [
+        ("SVODKA_DATABSE_URL", "did you mean SVODKA_DATABASE_URL?"),
+        ("svodka_log_levl", "did you mean SVODKA_LOG_LEVEL?"),
+        ("SVODKA_WHATEVER", "svodka config check lists them"),
+    ],
+)
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_an_unknown_setting_stops_with_the_nearest_known_name(
+    monkeypatch, tmp_path, name, nearest, where
+):
+    if where == ".env":
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / ".env").write_text(f"{name}=sqlite+aiosqlite:///other.db\n")
+    else:
+        monkeypatch.setenv(name, "sqlite+aiosqlite:///other.db")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value) == f"{name}: unknown setting; {nearest}"
+
+
+def test_known_names_and_the_tests_own_variable_pass(monkeypatch):
+    monkeypatch.setenv("SVODKA_TEST_POSTGRES_URL", "postgresql+asyncpg://x@127.0.0.1/test")
+    monkeypatch.setenv("SVODKA_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("SVODKA_LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert (settings.db_pool_size, settings.log_level) == (3, "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "refused"),
+    [
+        ("worker", "sqlite+aiosqlite:///svodka.db", True),
+        ("bot", "sqlite+aiosqlite:///svodka.db", True),
+        ("all", "sqlite+aiosqlite:///svodka.db", False),
+        ("worker", "postgresql+asyncpg://postgres@127.0.0.1/test", False),
+    ],
+)
+def test_several_processes_need_postgresql(role, url, refused):
+    settings = Settings(database_url=url)
+    if refused:
+        with pytest.raises(ConfigError, match=f"--role {role} needs PostgreSQL"):
+            settings.require_shared_database(role)
+    else:
+        settings.require_shared_database(role)

@@ -20,17 +20,15 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 from bot.delivery.outbox import Outbox, article_item
 from bot.storage import articles, sources
 from bot.storage.database import Database
-from bot.storage.migrate import upgrade
 from bot.storage.schema import chats, deliveries, utcnow
 from localapi import LocalBotAPI, RateLimits
 from tests.support.cluster import Processes, RoundRobin, free_port, sending_worker, site
-from tests.support.databases import in_ci, postgres_unavailable, postgres_url, sample_article
+from tests.support.databases import own_postgres_database, require_postgres, sample_article
 
 pytestmark = pytest.mark.processes  # starts real svodka processes
 
@@ -49,24 +47,9 @@ FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><tit
 @pytest.fixture
 async def database() -> Database:
     """A database of its own (the processes connect by URL, so no schema trick)."""
-    if reason := postgres_unavailable():
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    name = f"svodka_processes_{os.getpid()}"
-    admin = Database(postgres_url(), isolation_level="AUTOCOMMIT")
-    async with admin.engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(postgres_url()).set(database=name).render_as_string(False))
-    try:
-        await upgrade(db)
+    require_postgres()
+    async with own_postgres_database(f"svodka_processes_{os.getpid()}") as db:
         yield db
-    finally:
-        await db.close()
-        async with admin.engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.close()
 
 
 def process_env(db: Database, api: LocalBotAPI) -> dict[str, str]:

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import metrics
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
 
@@ -48,17 +49,24 @@ class SenderLock:
     async def held(self, stop: asyncio.Event) -> AsyncIterator[asyncio.Event | None]:
         """Wait until this worker is the sender (or `stop`); inside the block, an event that is
         set if the lock is lost (None if `stop` came first). Released on the way out."""
+        metrics.sender(self.worker, False)
         if self.db.is_sqlite:
-            yield asyncio.Event()  # the only process on the file: never lost
+            metrics.sender(self.worker, True)
+            try:
+                yield asyncio.Event()  # the only process on the file: never lost
+            finally:
+                metrics.sender(self.worker, False)
             return
         if not await self._acquire(stop):
             yield None
             return
         lost = asyncio.Event()
         watch = asyncio.create_task(self._watch(lost), name="sender-lock-watch")
+        metrics.sender(self.worker, True)
         try:
             yield lost
         finally:
+            metrics.sender(self.worker, False)
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch

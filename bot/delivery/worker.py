@@ -17,6 +17,7 @@ from operator import attrgetter
 from aiogram import Bot
 
 from bot import metrics
+from bot.delivery import retention
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.election import SenderLock
 from bot.delivery.heartbeat import Heartbeat
@@ -81,8 +82,12 @@ async def _deliver(
         if await enqueue_due_digests(db, settings, clock()):
             outbox.wake.set()
 
+    async def prune() -> None:
+        await retention.prune_old_rows(db, settings, clock())
+
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(_every(settings.push_scan_interval, stop, scan_pushes))
+        tasks.create_task(_every(retention.INTERVAL, stop, prune))
         tasks.create_task(_every(settings.digest_check_interval, stop, enqueue_digests))
         tasks.create_task(
             _send_while_elected(

@@ -19,7 +19,7 @@ from bot.callbacks import FeedsMore
 from bot.config import Settings
 from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
-from bot.storage import articles, chats, deliveries, sources
+from bot.storage import articles, chats, deliveries, retention, sources
 from bot.storage import stats as stats_queries
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
@@ -269,6 +269,7 @@ async def _stats_lines(conn: AsyncConnection) -> list:
             sum(kinds.values()), kinds.get("private", 0), groups, kinds.get("channel", 0)
         ),
         texts.STATS_DELIVERIES.format(delivery_states or "—"),
+        texts.STATS_DATABASE.format(await retention.database_size(conn) / 2**20),
         texts.STATS_ERRORS if errors else texts.STATS_NO_ERRORS,
         *(f"{error.chat_id} {error.item}: {error.error}" for error in errors),
     ]

@@ -143,6 +143,7 @@ story_keys = Table(
     Column("hour", Integer, nullable=False),
     Column("story_id", Integer, nullable=False),
     Index("ix_story_keys_key", "key", "hour", "story_id"),  # the lookup reads no table row
+    Index("ix_story_keys_story", "story_id"),  # pruning a story (bot/storage/retention.py)
 )
 
 # MinHash LSH bands of articles.fingerprint: articles sharing a band are near-duplicate

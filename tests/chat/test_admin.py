@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot import texts
@@ -107,6 +109,7 @@ async def test_stats(harness):
     assert lines[1] == "Статей: 15"
     assert lines[2].startswith("По темам: ") and "Экономика" in lines[2]
     assert lines[3] == "Чатов: 1 (личных 1, групп 0, каналов 0)"
+    assert re.fullmatch(r"База данных: \d+\.\d МБ", lines[5]) and lines[5] != "База данных: 0.0 МБ"
     assert lines[-1] == texts.STATS_NO_ERRORS
 
 

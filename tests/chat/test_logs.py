@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 
 import pytest
 
@@ -63,7 +64,9 @@ def test_json_lines_carry_time_level_logger_message_ids_and_error(captured):
     except RuntimeError:
         log.exception("feed %s: poll failed", "https://example.org/rss", extra={"feed": 3})
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
-    assert set(first) == {"time", "level", "logger", "message", "chat", "delivery", "article"}
+    assert set(first) == {
+        *("time", "level", "role", "pid", "logger", "message", "chat", "delivery", "article")
+    }
     assert first["time"].endswith("+00:00") and "T" in first["time"]
     assert (first["level"], first["logger"], first["message"]) == (
         "INFO",
@@ -82,7 +85,7 @@ def test_text_lines_keep_the_traceback_below_the_message(captured):
     except RuntimeError:
         logging.getLogger("x").exception("boom")
     lines = out.getvalue().splitlines()
-    assert lines[0].endswith("ERROR x: boom")
+    assert lines[0].endswith(f"ERROR all[{os.getpid()}] x: boom")
     assert lines[-1] == "RuntimeError: request failed"
 
 

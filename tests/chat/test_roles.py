@@ -4,6 +4,7 @@ poller, and updates acted on once across bot instances."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 
@@ -16,6 +17,7 @@ from bot.storage import updates
 from bot.storage.schema import utcnow
 from localapi import LocalBotAPI
 from tests.chat.test_run import TOKEN, clean_env, listening_url, read_log, svodka
+from tests.support.databases import own_postgres_database, require_postgres
 
 pytestmark = pytest.mark.processes  # starts real svodka processes
 
@@ -76,8 +78,15 @@ async def test_a_409_conflict_ends_the_run_with_one_line_and_exit_1(tmp_path):
 
 
 async def test_a_worker_delivers_and_never_polls_for_updates(tmp_path):
-    async with LocalBotAPI() as api:
-        process, _, _ = await start_run(tmp_path, api, "worker", "--role", "worker")
+    require_postgres()  # several processes, so --role worker, need PostgreSQL
+    async with (
+        own_postgres_database(f"svodka_roles_{os.getpid()}") as db,
+        LocalBotAPI() as api,
+    ):
+        url = db.url.render_as_string(hide_password=False)
+        process, _, _ = await start_run(
+            tmp_path, api, "worker", "--role", "worker", SVODKA_DATABASE_URL=url
+        )
         try:
             await asyncio.sleep(1)
         finally:

@@ -145,6 +145,14 @@ async def test_health_asks_the_running_process(migrated, tmp_path):
     assert not ready and line.startswith(f"not ready: no answer from {url}/readyz")
 
 
+async def test_health_asks_the_process_at_the_given_url(migrated):
+    """One of several processes on a host: SVODKA_LISTEN names another, --url this one."""
+    async with serving(build_app(migrated, loops=Loops()), ANY_PORT) as url:
+        settings = Settings(listen="127.0.0.1:1", database_url=str(migrated.url))
+        for given in (url, url + "/", url + "/readyz"):
+            assert await check_health(settings, url=given) == (True, f"ready: {url}/readyz")
+
+
 def test_health_command_with_listener_off(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SVODKA_LISTEN", "off")
     monkeypatch.setenv("SVODKA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'never.db'}")

@@ -110,6 +110,37 @@ async def _database_for(request, backend: str, tmp_path: Path) -> AsyncIterator[
         yield db
 
 
+@asynccontextmanager
+async def own_postgres_database(name: str, *, migrated: bool = True) -> AsyncIterator[Database]:
+    """A PostgreSQL database of its own, created empty (and migrated unless told otherwise),
+    dropped on exit: for processes that connect by URL, where the schema trick cannot reach.
+    The caller skips when PostgreSQL is unavailable."""
+    admin = Database(postgres_url(), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        db = Database(make_url(postgres_url()).set(database=name).render_as_string(False))
+        try:
+            if migrated:
+                await upgrade(db)
+            yield db
+        finally:
+            await db.close()
+            async with admin.engine.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.close()
+
+
+def require_postgres() -> None:
+    """Skip the test when PostgreSQL is unreachable (fail in CI)."""
+    if reason := postgres_unavailable():
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
 def sample_article(
     title: str,
     text: str,
