@@ -31,6 +31,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot import metrics, texts
+from bot.answers import AnswerScope, RetryAnswers
 from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
 from bot.ingest.stories import assign_unassigned
@@ -93,6 +94,7 @@ def build_dispatcher(
     dp.update.outer_middleware(throttle)
     dp["updates_in_flight"] = UpdatesInFlight()
     dp.update.outer_middleware(dp["updates_in_flight"])  # after pacing: the handling alone
+    dp.update.outer_middleware(AnswerScope())  # its answers retried, its changes committed first
     chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
     for observer in (dp.message, dp.callback_query):
         observer.middleware(chat_admin)  # before the transaction: a refusal opens none
@@ -198,6 +200,7 @@ async def _on_startup(
     throttle: ThrottleMiddleware,
 ) -> None:
     bot.session.middleware(CountAnswers(throttle))
+    bot.session.middleware(RetryAnswers(settings.reply_deadline))  # inner: counted once
     await set_commands(bot)
     dispatcher["running_services"] = RunningServices.start(services, db, bot, settings, offload)
 

@@ -31,6 +31,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
 
 from bot import metrics, texts
+from bot.answers import update_connection
 from bot.handlers.common import may_configure
 from bot.storage import updates
 from bot.storage.database import Database
@@ -211,15 +212,18 @@ class UpdatesInFlight(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """A transaction per handled event, as `conn`; the handler's `db` flag picks its kind."""
+    """A transaction per handled event, as `conn`; the handler's `db` flag picks its kind.
+    It opens at the first statement and is committed before any Telegram call the handler
+    makes (bot.answers.UpdateConnection), so no answer waits inside it."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         mode = get_flag(data, "db", default="read")
         if mode is None:
             return await handler(event, data)
         db: Database = data["db"]
-        transaction = db.transaction() if mode == "write" else db.read()
-        async with transaction as conn:
+        opener = db.transaction if mode == "write" else db.read
+        # Committed before each Telegram call the handler makes (bot.answers), and at the end.
+        async with update_connection(db, opener) as conn:
             data["conn"] = conn
             return await handler(event, data)
 
