@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import hmac
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Iterable
@@ -392,6 +393,12 @@ class SecretWebhook(SimpleRequestHandler):
         if not self.verify_secret(given, self.bot):
             return web.Response(status=403, text="Forbidden")
         return await super().handle(request)
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        """Compared as bytes: aiogram's str comparison raises on non-ASCII (a 500 and a
+        traceback per request); aiohttp keeps undecodable header bytes as surrogates."""
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, (self.secret_token or "").encode())
 
 
 def add_webhook(app: web.Application, dp: Dispatcher, bot: Bot, settings: Settings) -> None:

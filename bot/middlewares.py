@@ -25,10 +25,12 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot import metrics, texts
 from bot.answers import update_connection
@@ -195,13 +197,18 @@ class UpdatesInFlight(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        try:
+            kind = event.event_type
+        except UpdateTypeLookupError:  # a kind newer than this aiogram: counted, not handled
+            metrics.update_handled("unknown", 0.0)
+            return UNHANDLED
         started = time.perf_counter()
         self.count += 1
         self._idle.clear()
         try:
             return await handler(event, data)
         finally:
-            metrics.update_handled(event.event_type, time.perf_counter() - started)
+            metrics.update_handled(kind, time.perf_counter() - started)
             self.count -= 1
             if not self.count:
                 self._idle.set()
