@@ -58,10 +58,12 @@ logger = logging.getLogger(__name__)
 Service = Callable[[Database, Bot, Settings, asyncio.Event, "Offload"], Coroutine[Any, Any, None]]
 SERVICE_STOP_MARGIN = 5.0  # seconds past SVODKA_SHUTDOWN_GRACE to hand work back, then cancel
 FEED_CHECK_INTERVAL = 60.0  # seconds between checks for a first feed (added with /feed add)
-# Each update holds a pooled connection while it is handled, its replies included: a pool
-# sized for a burst of users at once keeps them from queueing for one (SQLAlchemy's default
-# is 5 + 10 overflow, and overflow connections are reopened for every burst).
-DB_POOL = {"pool_size": 20, "max_overflow": 40}
+# An update holds a pooled connection only while its statements run (it is committed and
+# handed back before every Telegram call: bot.answers), so a burst of users queues briefly for
+# one rather than opening a connection each. The cap keeps a few processes within
+# PostgreSQL's default max_connections (100): 300 users at once through two instances with
+# 20 + 40 each ran it out ("too many clients already") and lost their updates.
+DB_POOL = {"pool_size": 10, "max_overflow": 10}
 
 
 def build_bot(token: str, settings: Settings) -> Bot:
