@@ -6,19 +6,25 @@ counted without leaking the in-flight count."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import shutil
+import sys
 from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 from prometheus_client import REGISTRY
 
+from bot import texts
 from bot.app import add_webhook, build_bot, build_dispatcher
 from bot.config import Settings
-from bot.localapi import LocalBotAPI
+from bot.localapi import DEFAULT_USER, LocalBotAPI
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 from bot.web import build_app, serving
+from tests.bot.test_roles import stop
+from tests.bot.test_run import TOKEN, clean_env, listening_url, read_log
 
 ANY_PORT = ("127.0.0.1", 0)
 SECRET = "hook-secret_42"
@@ -138,3 +144,44 @@ async def test_an_update_of_an_unknown_kind_is_answered_counted_and_let_go(webho
             await asyncio.sleep(0.02)
     assert dp["updates_in_flight"].count == 0
     assert not [record for record in caplog.records if record.exc_info]
+
+
+IDLE_CONNECTIONS = 1100  # more than the process may open files
+
+
+async def open_idle(url: str, count: int) -> list[asyncio.StreamWriter]:
+    """`count` connections that never send a request (those the server closes included)."""
+    writers = []
+    for _ in range(count):
+        with contextlib.suppress(OSError, TimeoutError):
+            _, writer = await asyncio.wait_for(connect(url), 2)
+            writers.append(writer)
+    return writers
+
+
+@pytest.mark.skipif(not shutil.which("prlimit"), reason="needs prlimit (util-linux)")
+async def test_idle_connections_past_the_file_limit_leave_health_and_answers(tmp_path):
+    log = tmp_path / "run.log"
+    async with LocalBotAPI() as api:
+        env = clean_env(tmp_path, BOT_TOKEN=TOKEN, SVODKA_TELEGRAM_API=api.base_url)
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                "prlimit", "--nofile=1024", sys.executable, "-m", "bot", "run",
+                cwd=tmp_path, env=env, stdout=output, stderr=output,
+            )  # fmt: skip
+        writers: list[asyncio.StreamWriter] = []
+        try:
+            url = await listening_url(log, process)
+            await api.wait_for("setMyCommands", count=2, timeout=60)
+            async with asyncio.timeout(60):
+                writers = await open_idle(url, IDLE_CONNECTIONS)
+                assert await request(url, b"GET /healthz HTTP/1.1\r\nHost: x") == 200
+                api.inject_message("/latest")
+                [latest] = await api.wait_sent(DEFAULT_USER["id"], timeout=20)
+        finally:
+            for writer in writers:
+                writer.close()
+            await stop(process)
+    assert len(writers) == IDLE_CONNECTIONS  # each was accepted (and the oldest let go)
+    assert latest["text"] != texts.SOMETHING_WRONG
+    assert "Too many open files" not in read_log(log)
