@@ -60,16 +60,16 @@ SERVER_BACKOFF = 1.0  # seconds before the first of them; doubles
 
 
 class UpdateConnection:
-    """The `conn` of one handled update: a transaction opened (from `open`, e.g.
+    """The `conn` of one handled update: a transaction opened (by `opener`, e.g.
     Database.transaction) at the first statement, ended by `commit()` and opened again by the
     next statement; `close(error)` ends it at the end of the handler (rolled back on error).
     Offers what handlers and storage use of AsyncConnection."""
 
     def __init__(
-        self, db: Database, open: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+        self, db: Database, opener: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
     ) -> None:
         self._db = db
-        self._open = open
+        self._open = opener
         self._current: AbstractAsyncContextManager[AsyncConnection] | None = None
         self._conn: AsyncConnection | None = None
 
@@ -109,10 +109,10 @@ class UpdateConnection:
 
 @contextlib.asynccontextmanager
 async def update_connection(
-    db: Database, open: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    db: Database, opener: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 ) -> AsyncIterator[UpdateConnection]:
     """An UpdateConnection for one handler, made known to the calls it makes to Telegram."""
-    conn = UpdateConnection(db, open)
+    conn = UpdateConnection(db, opener)
     scope = _handling.get()
     if scope is not None:
         scope.connections.append(conn)

@@ -34,8 +34,12 @@ def answer_calls(harness) -> list:
 
 @pytest.mark.parametrize(
     ("fault", "times", "waited"),
-    [(Fault.retry_after(1), 1, 1.0), (Fault.server_error(500), 2, 1.0 + 2.0)],
-    ids=["429", "500-twice"],
+    [
+        (Fault.retry_after(1), 1, 1.0),
+        (Fault.server_error(500), 2, 1.0 + 2.0),
+        (Fault.dropped(), 2, 1.0 + 2.0),
+    ],
+    ids=["429", "500-twice", "dropped-twice"],
 )
 async def test_an_answer_that_meets_a_fault_is_sent_again(harness, fault, times, waited):
     harness.api.fail(fault, chat_id=harness.user["id"], times=times)
@@ -43,7 +47,7 @@ async def test_an_answer_that_meets_a_fault_is_sent_again(harness, fault, times,
     assert reply["text"].startswith(SUBSCRIBED)
     assert await topics(harness) == ["economy"]
     calls = answer_calls(harness)
-    assert [call.ok for call in calls] == [False] * times + [True]
+    assert [call.ok for call in calls] == [False] * times + [True]  # dropped: status None
     assert calls[-1].at - calls[0].at >= waited - 0.05
 
 
