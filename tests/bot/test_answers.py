@@ -11,8 +11,9 @@ from aiogram.exceptions import TelegramRetryAfter
 from prometheus_client import REGISTRY
 
 from bot.answers import RetryAnswers
-from bot.localapi import Fault
+from bot.localapi import DEFAULT_USER, Fault
 from bot.storage import chats
+from tests.bot.test_groups_and_channels import BOT_ID, CHANNEL
 
 SUBSCRIBED = "Готово: тема «Экономика»"
 
@@ -71,13 +72,25 @@ async def test_an_answer_given_up_is_counted_and_the_change_is_kept(
         assert not harness.api.sent_messages(harness.user["id"])  # nor «Что-то пошло не так»
 
 
-async def test_no_write_lock_is_held_while_an_answer_is_on_its_way(harness):
-    harness.api.fail(Fault.slow(3.0), chat_id=harness.user["id"])
-    harness.api.inject_message("/subscribe экономика", user=harness.user)
-    await harness.api.wait_sent(harness.user["id"])  # the answer is out, its reply is slow
+@pytest.mark.parametrize(
+    ("text", "slow", "stored_in"),
+    [("/subscribe экономика", "sendMessage", DEFAULT_USER["id"]),
+     ("/channel add @zarechny_news спорт", "getChatMember", CHANNEL["id"])],
+    ids=["answer", "channel-add-asks-telegram"],
+)  # fmt: skip
+async def test_no_write_lock_is_held_while_telegram_is_asked(harness, text, slow, stored_in):
+    harness.api.add_chat(CHANNEL)
+    harness.api.set_member(CHANNEL["id"], harness.user["id"], "creator")
+    harness.api.set_member(CHANNEL["id"], BOT_ID, "administrator", can_post_messages=True)
+    harness.api.fail(Fault.slow(3.0), method=slow)
+    harness.api.inject_message(text, user=harness.user)
+    await harness.api.wait_for(slow)  # asked; Telegram's reply is slow
     async with asyncio.timeout(1.0), harness.db.transaction() as conn:  # BEGIN IMMEDIATE
-        assert await chats.list_subscriptions(conn, harness.user["id"])
+        await chats.list_subscriptions(conn, harness.user["id"])
+    await harness.api.wait_sent(harness.user["id"], timeout=10)
     await harness.settle()
+    async with harness.db.read() as conn:
+        assert await chats.list_subscriptions(conn, stored_in)
 
 
 async def test_calls_outside_an_update_are_not_retried(bot_api, bot):
