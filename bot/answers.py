@@ -164,9 +164,8 @@ class RetryAnswers(BaseRequestMiddleware):
     """On the bot's session: commits before any call made while handling an update, and
     retries that update's answers (see the module's docstring)."""
 
-    def __init__(self, deadline: float, *, backoff: float = SERVER_BACKOFF) -> None:
+    def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.backoff = backoff
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod
@@ -187,10 +186,10 @@ class RetryAnswers(BaseRequestMiddleware):
                 reason, wait, last = "retry_after", float(error.retry_after), error
             except TelegramServerError as error:
                 failures += 1
-                reason, wait, last = "server_error", self.backoff * 2 ** (failures - 1), error
+                reason, wait, last = "server_error", SERVER_BACKOFF * 2 ** (failures - 1), error
             except TelegramNetworkError as error:
                 failures += 1
-                reason, wait, last = "network", self.backoff * 2 ** (failures - 1), error
+                reason, wait, last = "network", SERVER_BACKOFF * 2 ** (failures - 1), error
             if failures > SERVER_RETRIES or loop.time() + wait > give_up_at:
                 raise self._give_up(method, reason, last) from last
             await asyncio.sleep(wait)
