@@ -58,7 +58,7 @@ async def test_an_answer_that_meets_a_fault_is_sent_again(harness, fault, times,
     ids=["429-past-deadline", "5xx-three-times"],
 )
 async def test_an_answer_given_up_is_counted_and_the_change_is_kept(
-    harness_with, fault, times, reason
+    harness_with, fault, times, reason, caplog
 ):
     async with harness_with(reply_deadline=4.0) as harness:
         before = given_up(reason)
@@ -70,6 +70,9 @@ async def test_an_answer_given_up_is_counted_and_the_change_is_kept(
         assert given_up(reason) == before + 1
         assert await topics(harness) == ["economy"]
         assert not harness.api.sent_messages(harness.user["id"])  # nor «Что-то пошло не так»
+        [line] = [record for record in caplog.records if "given up" in record.getMessage()]
+        assert line.levelname == "WARNING" and f"({reason})" in line.getMessage()
+        assert not [record for record in caplog.records if record.exc_info]  # one line
 
 
 @pytest.mark.parametrize(
