@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import hmac
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Iterable
@@ -31,6 +32,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot import metrics, texts
+from bot.answers import AnswerScope, RetryAnswers
 from bot.config import TELEGRAM_API, Settings
 from bot.handlers import routers
 from bot.ingest.stories import assign_unassigned
@@ -89,6 +91,7 @@ def build_dispatcher(
     dp.update.outer_middleware(throttle)
     dp["updates_in_flight"] = UpdatesInFlight()
     dp.update.outer_middleware(dp["updates_in_flight"])  # after pacing: the handling alone
+    dp.update.outer_middleware(AnswerScope())  # its answers retried, its changes committed first
     chat_admin, transaction = ChatAdminMiddleware(), DatabaseMiddleware()
     for observer in (dp.message, dp.callback_query):
         observer.middleware(chat_admin)  # before the transaction: a refusal opens none
@@ -194,6 +197,7 @@ async def _on_startup(
     throttle: ThrottleMiddleware,
 ) -> None:
     bot.session.middleware(CountAnswers(throttle))
+    bot.session.middleware(RetryAnswers(settings.reply_deadline))  # inner: counted once
     await set_commands(bot)
     dispatcher["running_services"] = RunningServices.start(services, db, bot, settings, offload)
 
@@ -390,6 +394,12 @@ class SecretWebhook(SimpleRequestHandler):
         if not self.verify_secret(given, self.bot):
             return web.Response(status=403, text="Forbidden")
         return await super().handle(request)
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        """Compared as bytes: aiogram's str comparison raises on non-ASCII (a 500 and a
+        traceback per request); aiohttp keeps undecodable header bytes as surrogates."""
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, (self.secret_token or "").encode())
 
 
 def add_webhook(app: web.Application, dp: Dispatcher, bot: Bot, settings: Settings) -> None:

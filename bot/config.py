@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     throttle_rate: float = Field(default=1.0, gt=0)  # updates per second per user, sustained
     throttle_burst: int = Field(default=5, ge=1)  # updates per user handled at once before pacing
     throttle_pending: int = Field(default=10, ge=1)  # one user's waiting updates; more dropped
+    reply_deadline: float = Field(default=30.0, gt=0)  # seconds an answer is retried (429, 5xx)
 
     # Ingestion (bot/ingest/): fetching pages and polling feeds.
     fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed request

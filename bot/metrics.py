@@ -57,6 +57,11 @@ SUMMARIZE_SECONDS = Histogram(
     ["role"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+REPLIES_FAILED = Counter(
+    "svodka_replies_failed_total",
+    "Answers to updates given up, by reason (retry_after, server_error, network)",
+    ["role", "reason"],
+)
 FEED_POLLS = Counter("svodka_feed_polls_total", "Feed polls, by feed id", ["role", "feed"])
 FEED_FAILURES = Counter(
     "svodka_feed_failures_total", "Feed polls that failed, by feed id", ["role", "feed"]
@@ -101,6 +106,10 @@ def send_outcome(outcome: str, *, retry_after: float = 0.0) -> None:
     SENDS.labels(_role, outcome).inc()
     if retry_after:
         RETRY_AFTER.labels(_role).inc(retry_after)
+
+
+def reply_failed(reason: str) -> None:
+    REPLIES_FAILED.labels(_role, reason).inc()
 
 
 def ingested(source_ids: Sequence[int | None], results: Sequence[str]) -> None:

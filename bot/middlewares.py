@@ -25,12 +25,15 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot import metrics, texts
+from bot.answers import update_connection
 from bot.handlers.common import may_configure
 from bot.storage import updates
 from bot.storage.database import Database
@@ -194,13 +197,18 @@ class UpdatesInFlight(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        try:
+            kind = event.event_type
+        except UpdateTypeLookupError:  # a kind newer than this aiogram: counted, not handled
+            metrics.update_handled("unknown", 0.0)
+            return UNHANDLED
         started = time.perf_counter()
         self.count += 1
         self._idle.clear()
         try:
             return await handler(event, data)
         finally:
-            metrics.update_handled(event.event_type, time.perf_counter() - started)
+            metrics.update_handled(kind, time.perf_counter() - started)
             self.count -= 1
             if not self.count:
                 self._idle.set()
@@ -211,15 +219,18 @@ class UpdatesInFlight(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """A transaction per handled event, as `conn`; the handler's `db` flag picks its kind."""
+    """A transaction per handled event, as `conn`; the handler's `db` flag picks its kind.
+    It opens at the first statement and is committed before any Telegram call the handler
+    makes (bot.answers.UpdateConnection), so no answer waits inside it."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         mode = get_flag(data, "db", default="read")
         if mode is None:
             return await handler(event, data)
         db: Database = data["db"]
-        transaction = db.transaction() if mode == "write" else db.read()
-        async with transaction as conn:
+        opener = db.transaction if mode == "write" else db.read
+        # Committed before each Telegram call the handler makes (bot.answers), and at the end.
+        async with update_connection(db, opener) as conn:
             data["conn"] = conn
             return await handler(event, data)
 

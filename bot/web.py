@@ -31,12 +31,22 @@ logger = logging.getLogger(__name__)
 
 DB_KEY = web.AppKey("db", Database)
 LOOPS_KEY = web.AppKey("loops", Loops)
+BUSY_KEY = web.AppKey("busy", set)  # connections whose request is being handled
 CHECK_TIMEOUT = 5.0  # seconds: a database slower than this to answer counts as down
+# The listener faces whoever can reach it (the webhook faces the internet). A connection that
+# sends no complete request headers within IDLE_TIMEOUT, first or between requests, is closed
+# (aiohttp arms its keep-alive timer when a connection opens); a request whose body and answer
+# take over REQUEST_TIMEOUT is cut off with 408; past MAX_CONNECTIONS at once, the oldest idle
+# connection makes way for the newcomer, so idle ones cannot take every file descriptor.
+IDLE_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 30.0
+MAX_CONNECTIONS = 256
 
 
 def build_app(db: Database, *, loops: Loops = LOOPS) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[_bounded])
     app[DB_KEY] = db
+    app[BUSY_KEY] = set()
     app[LOOPS_KEY] = loops
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
@@ -51,8 +61,15 @@ async def serving(app: web.Application, address: tuple[str, int] | None) -> Asyn
     if address is None:
         yield ""
         return
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handler_cancellation=True,
+        shutdown_timeout=1,
+        keepalive_timeout=IDLE_TIMEOUT,
+    )
     await runner.setup()
+    _cap_connections(runner.server, app.get(BUSY_KEY, set()), MAX_CONNECTIONS)
     try:
         host, port = address
         try:
@@ -68,6 +85,38 @@ async def serving(app: web.Application, address: tuple[str, int] | None) -> Asyn
         yield url
     finally:
         await runner.cleanup()
+
+
+@web.middleware
+async def _bounded(request: web.Request, handler) -> web.StreamResponse:
+    busy = request.app[BUSY_KEY]
+    busy.add(request.protocol)
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT) as deadline:
+            return await handler(request)
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        return web.Response(status=408, text="Request Timeout")
+    finally:
+        busy.discard(request.protocol)
+
+
+def _cap_connections(server: web.Server, busy: set, limit: int) -> None:
+    """At most `limit` open connections: each one past it closes the oldest idle connection
+    (or itself, when all are busy). aiohttp has no such option; its Server is told of every
+    new connection through `connection_made`, wrapped here."""
+    admit = server.connection_made
+
+    def connection_made(handler, transport) -> None:
+        admit(handler, transport)
+        live = [conn for conn in server.connections if conn.transport is not None]
+        if len(live) <= limit:
+            return
+        idle = (conn for conn in live if conn is not handler and conn not in busy)
+        next(idle, handler).force_close()
+
+    server.connection_made = connection_made  # type: ignore[method-assign]
 
 
 def _url_host(host: str) -> str:
@@ -109,7 +158,10 @@ async def readiness(db: Database, loops: Loops | None = None) -> dict[str, str]:
         async with asyncio.timeout(CHECK_TIMEOUT):
             current = await _schema_revision(db)
     except Exception as error:  # any failure to answer is the finding, whatever its kind
-        failed["database"] = _one_line(error)
+        # The detail names hosts, ports, databases and roles: for the log, not for whoever
+        # can reach /readyz.
+        logger.warning("readiness: the database did not answer: %s", _one_line(error))
+        failed["database"] = f"no answer ({type(error).__name__})"
     else:
         if current != head_revision():
             failed["migrations"] = f"schema at {current}, code expects {head_revision()}"

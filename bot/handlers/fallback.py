@@ -13,6 +13,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import texts
+from bot.answers import AnswerGivenUp
 from bot.handlers.common import Magic
 from bot.middlewares import NO_DB
 
@@ -46,6 +47,8 @@ async def stale_button(query: CallbackQuery) -> None:
 @router.errors()
 async def failed(event: ErrorEvent) -> None:
     """A handler failed (a bug, the database or Telegram down): log it, tell the user."""
+    if isinstance(event.exception, AnswerGivenUp):  # counted and logged; Telegram is not taking it
+        return
     chat = getattr(event.update.event, "chat", None)
     logger.error(
         "update %s failed",

@@ -110,7 +110,8 @@ async def test_a_fast_user_is_slowed_down_in_order_not_dropped(harness_with):
 
 
 async def test_a_failing_handler_still_answers_the_user(harness):
-    harness.api.fail(Fault.server_error(), method="sendMessage")
+    # A refusal no retry can mend (5xx and 429 are retried: tests/chat/test_answers.py).
+    harness.api.fail(Fault.bad_request("message is too long"), method="sendMessage")
     [reply] = await harness.say("/latest")
     assert reply["text"] == texts.SOMETHING_WRONG
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from contextlib import closing
 
@@ -87,11 +88,13 @@ async def test_unmigrated_database_is_not_ready(tmp_path):
     assert body["failed"]["migrations"].startswith("schema at None, code expects ")
 
 
-async def test_unreachable_database_is_not_ready():
+async def test_unreachable_database_is_not_ready_and_its_address_stays_in_the_log(caplog):
     # Nothing listens on port 1.
-    status, body = await readyz_of("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    status, body = await readyz_of("postgresql+asyncpg://nobody@127.0.0.1:55001/secretdb")
     assert status == 503
     assert list(body["failed"]) == ["database"]
+    assert not {"127.0.0.1", "55001", "secretdb", "nobody"} & set(re.split(r"\W+", str(body)))
+    assert "55001" in caplog.text
 
 
 def busy_port() -> socket.socket:
