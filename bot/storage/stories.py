@@ -78,6 +78,18 @@ async def representatives(
     return {story_id: Representative(*found) for story_id, *found in rows}
 
 
+async def sizes(conn: AsyncConnection, story_ids: Collection[int]) -> dict[int, int]:
+    """The number of articles of each story, by story id."""
+    if not story_ids:
+        return {}
+    rows = await conn.execute(
+        select(stories.c.id, stories.c.size).where(
+            dialect.one_of(conn, stories.c.id, sorted(set(story_ids)))
+        )
+    )
+    return dict(rows.all())
+
+
 @dataclass(frozen=True, slots=True)
 class Joined:
     """An article that joined a story (possibly as its first article), with the keys it brings

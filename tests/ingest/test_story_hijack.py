@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.ingest.document import Document
 from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls, prepare
-from bot.storage.schema import articles
+from bot.ingest.stories import KEYED_ARTICLES
+from bot.storage.schema import articles, stories, story_keys
+from summarizer.stories import profile_of
 from summarizer.text import lemmas, stop_words
+from tests.retellings import FIRE_TASS
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SALAD = "https://salad.example/"
@@ -55,3 +59,28 @@ async def test_a_word_salad_feed_does_not_pull_real_articles_into_its_story(data
     assert len(real) == len(seeds)
     hijacked = [story for story in real if story in salad_stories]
     assert len(hijacked) <= 2, f"{len(hijacked)} of {len(real)} real articles joined the salad"
+
+
+async def test_a_story_is_indexed_by_its_first_articles_only(database):
+    # The same words in another order each time: one event, and no two texts near-duplicates.
+    shuffle = random.Random(8)
+    words = FIRE_TASS.text.split()
+    feed = [
+        replace(
+            FIRE_TASS, url=f"{FIRE_TASS.url}/{n}", text=" ".join(shuffle.sample(words, len(words)))
+        )
+        for n in range(KEYED_ARTICLES + 4)
+    ]
+    await ingest_documents(database, feed)
+    async with database.read() as conn:
+        sizes = (await conn.execute(select(stories.c.size))).scalars().all()
+        filed = (
+            await conn.execute(
+                select(story_keys.c.story_id, func.count()).group_by(story_keys.c.story_id)
+            )
+        ).all()
+    assert sizes == [len(feed)]
+    [(_, keys)] = filed
+    assert keys == KEYED_ARTICLES * len(
+        profile_of(FIRE_TASS.title + "\n" + FIRE_TASS.text).index_keys()
+    )
