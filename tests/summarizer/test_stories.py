@@ -13,7 +13,13 @@ from summarizer.stories import (
     similarity,
     story_similarity,
 )
-from summarizer.story_evaluation import evaluate, read_pairs
+from summarizer.story_evaluation import (
+    Pair,
+    cross_validate,
+    evaluate,
+    fit_threshold,
+    read_pairs,
+)
 
 RATE_TASS = (
     "ЦБ сохранил ключевую ставку на уровне 16%\n"
@@ -102,6 +108,38 @@ def test_dev_pairs_keep_the_numbers_the_readme_gives():
     assert scores.total == 40
     assert (scores.true_positives, scores.false_positives) == (19, 2)
     assert (scores.true_negatives, scores.false_negatives) == (16, 3)
+
+
+@pytest.mark.skipif(not DEV.exists(), reason=f"{DEV} is absent")
+def test_cross_validation_of_the_dev_pairs_is_reproducible():
+    pairs = read_pairs(DEV)
+    first, again = cross_validate(pairs), cross_validate(pairs)
+    assert first == again
+    assert len(first.thresholds) == 5 * 20
+    assert first.precision >= 0.88 and first.recall >= 0.8  # the numbers docs/stories.md gives
+
+
+@pytest.mark.parametrize(
+    ("scores", "same", "beta", "threshold"),
+    [
+        ([0.9, 0.7, 0.4, 0.2], [True, True, False, False], 0.5, 0.7),  # a clean cut
+        ([0.9, 0.6, 0.5, 0.2], [True, False, True, False], 0.5, 0.9),  # precision first
+        ([0.9, 0.6, 0.5, 0.2], [True, False, True, False], 2.0, 0.5),  # recall first
+    ],
+)
+def test_the_threshold_is_fitted_for_f_beta(scores, same, beta, threshold):
+    assert fit_threshold(scores, same, beta=beta) == threshold
+
+
+def test_cross_validation_judges_each_pair_on_folds_it_was_not_fitted_on():
+    same = [Pair(RATE_TASS, RATE_RIA, True)] * 5
+    other = [Pair(RATE_TASS, RATE_OTHER, False)] * 5
+    found = cross_validate(same + other, folds=5, repeats=2)
+    assert (found.accuracy, found.precision, found.recall) == (1.0, 1.0, 1.0)
+    assert all(
+        story_similarity(RATE_TASS, RATE_OTHER) < threshold <= story_similarity(RATE_TASS, RATE_RIA)
+        for threshold in found.thresholds
+    )
 
 
 def test_read_pairs_names_what_is_wrong(tmp_path):
