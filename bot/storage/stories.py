@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
@@ -337,29 +337,62 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
     }
 
 
+SOURCES_READ = 500  # a story's outlets are looked for among its first this many articles
+
+
 async def story_sources(
     conn: AsyncConnection, story_ids: Sequence[int]
 ) -> dict[int, tuple[SourceLink, ...]]:
-    """Every outlet that reported each story, first seen first, one link per outlet."""
-    rows = await conn.execute(
+    """Every outlet that reported each story, first seen first, one link per outlet. The
+    outlets of a story of more than `SOURCES_READ` articles (a flooded one) are those of its
+    first `SOURCES_READ`: what it costs to read stays bounded."""
+    if not story_ids:
+        return {}
+    big = [sid for sid, size in (await sizes(conn, story_ids)).items() if size > SOURCES_READ]
+    small = sorted(set(story_ids) - set(big))
+    rows = list(await conn.execute(_sources_of(conn, small))) if small else []
+    for story_id in big:
+        first = (
+            select(articles.c.id)
+            .where(articles.c.story_id == story_id)
+            .order_by(articles.c.id)
+            .limit(SOURCES_READ)
+        )
+        rows += await conn.execute(_sources_of(conn, [story_id], articles.c.id.in_(first)))
+    rows.sort(key=lambda row: row[0])
+    found: dict[int, dict[str, SourceLink]] = {}
+    for _, story_id, url, title, name, article_url in rows:
+        link = url or article_url
+        outlet = name or (urlsplit(link).hostname if link else None)
+        if outlet:
+            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
+    return {story_id: tuple(links.values()) for story_id, links in found.items()}
+
+
+def _sources_of(conn: AsyncConnection, story_ids: Sequence[int], *among: ColumnElement) -> Select:
+    """The first source row of each outlet (by name, or by URL where a source has none) of
+    the stories' articles (`among`: those only): (row id, story, url, title, name, the
+    article's url). The database keeps one row per outlet before anything is read."""
+    outlet = func.coalesce(article_sources.c.name, article_sources.c.url, articles.c.url)
+    firsts = (
+        select(func.min(article_sources.c.id).label("id"))
+        .join(articles, articles.c.id == article_sources.c.article_id)
+        .where(dialect.one_of(conn, articles.c.story_id, story_ids), *among)
+        .group_by(articles.c.story_id, outlet)
+        .subquery()
+    )
+    return (
         select(
+            article_sources.c.id,
             articles.c.story_id,
             article_sources.c.url,
             article_sources.c.title,
             article_sources.c.name,
             articles.c.url,
         )
+        .join(firsts, firsts.c.id == article_sources.c.id)
         .join(articles, articles.c.id == article_sources.c.article_id)
-        .where(dialect.one_of(conn, articles.c.story_id, list(story_ids)))
-        .order_by(article_sources.c.id)
     )
-    found: dict[int, dict[str, SourceLink]] = {}
-    for story_id, url, title, name, article_url in rows:
-        link = url or article_url
-        outlet = name or (urlsplit(link).hostname if link else None)
-        if outlet:
-            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
-    return {story_id: tuple(links.values()) for story_id, links in found.items()}
 
 
 def by_coverage(views: Sequence[ArticleView]) -> list[ArticleView]:
