@@ -337,7 +337,7 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
     }
 
 
-SOURCES_READ = 500  # a story's outlets are looked for among its first this many articles
+SOURCES_READ = 200  # a story's outlets are looked for among its first this many articles
 
 
 async def story_sources(
