@@ -120,7 +120,7 @@ class StoryIndex:
             for ref in index._candidates(position, item)
         }
         await index._load_profiles(conn, candidates, cache)
-        index.sizes = await stored.sizes(conn, candidates)
+        index.sizes = await stored.story_sizes(conn, candidates)
         return index
 
     async def _load_profiles(

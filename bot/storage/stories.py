@@ -78,7 +78,7 @@ async def representatives(
     return {story_id: Representative(*found) for story_id, *found in rows}
 
 
-async def sizes(conn: AsyncConnection, story_ids: Collection[int]) -> dict[int, int]:
+async def story_sizes(conn: AsyncConnection, story_ids: Collection[int]) -> dict[int, int]:
     """The number of articles of each story, by story id."""
     if not story_ids:
         return {}
@@ -323,16 +323,16 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
         return {}
     rows = (
         await conn.execute(
-            select(stories.c.id, stories.c.representative_id, stories.c.last_at).where(
-                dialect.one_of(conn, stories.c.id, story_ids)
-            )
+            select(
+                stories.c.id, stories.c.representative_id, stories.c.last_at, stories.c.size
+            ).where(dialect.one_of(conn, stories.c.id, story_ids))
         )
     ).all()
     views = {view.id: view for view in await get_many(conn, [row[1] for row in rows])}
-    sources = await story_sources(conn, story_ids)
+    sources = await story_sources(conn, story_ids, sizes={row[0]: row[3] for row in rows})
     return {
         story_id: replace(views[rep_id], sources=sources.get(story_id, ()), story_last_at=last)
-        for story_id, rep_id, last in rows
+        for story_id, rep_id, last, _ in rows
         if rep_id in views
     }
 
@@ -341,14 +341,17 @@ SOURCES_READ = 200  # a story's outlets are looked for among its first this many
 
 
 async def story_sources(
-    conn: AsyncConnection, story_ids: Sequence[int]
+    conn: AsyncConnection, story_ids: Sequence[int], *, sizes: dict[int, int] | None = None
 ) -> dict[int, tuple[SourceLink, ...]]:
     """Every outlet that reported each story, first seen first, one link per outlet. The
     outlets of a story of more than `SOURCES_READ` articles (a flooded one) are those of its
-    first `SOURCES_READ`: what it costs to read stays bounded."""
+    first `SOURCES_READ`: what it costs to read stays bounded. `sizes`: the stories' sizes
+    where the caller has read them (else they are read here)."""
     if not story_ids:
         return {}
-    big = [sid for sid, size in (await sizes(conn, story_ids)).items() if size > SOURCES_READ]
+    if sizes is None:
+        sizes = await story_sizes(conn, story_ids)
+    big = [sid for sid, size in sizes.items() if size > SOURCES_READ]
     small = sorted(set(story_ids) - set(big))
     rows = list(await conn.execute(_sources_of(conn, small))) if small else []
     for story_id in big:
@@ -429,8 +432,10 @@ async def top(
         if (view.published_at or view.ingested_at) >= since:
             first_of.setdefault(_story_key(view), view)
     story_ids = [key for key in first_of if key > 0]
-    sources = await story_sources(conn, story_ids)
-    last_at = await _last_times(conn, story_ids)
+    spans = await _spans(conn, story_ids)
+    sizes = {story_id: size for story_id, (_, size) in spans.items()}
+    sources = await story_sources(conn, story_ids, sizes=sizes)
+    last_at = {story_id: last for story_id, (last, _) in spans.items()}
 
     def rank(key: int) -> tuple[int, float]:
         view = first_of[key]
@@ -441,10 +446,13 @@ async def top(
     return (await tell(conn, [first_of[key] for key in chosen])).views
 
 
-async def _last_times(conn: AsyncConnection, story_ids: list[int]) -> dict[int, datetime]:
+async def _spans(conn: AsyncConnection, story_ids: list[int]) -> dict[int, tuple[datetime, int]]:
+    """Each story's last time and size."""
     if not story_ids:
         return {}
     rows = await conn.execute(
-        select(stories.c.id, stories.c.last_at).where(dialect.one_of(conn, stories.c.id, story_ids))
+        select(stories.c.id, stories.c.last_at, stories.c.size).where(
+            dialect.one_of(conn, stories.c.id, story_ids)
+        )
     )
-    return dict(rows.all())
+    return {story_id: (last, size) for story_id, last, size in rows}
