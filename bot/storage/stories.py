@@ -4,12 +4,12 @@ decision itself is bot/ingest/stories.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
@@ -337,7 +337,7 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
     }
 
 
-SOURCES_READ = 200  # a story's outlets are looked for among its first this many articles
+SOURCES_READ = 100  # a story's outlets are looked for among its first this many articles
 
 
 async def story_sources(
@@ -363,12 +363,42 @@ async def story_sources(
         )
         rows += await conn.execute(_sources_of(conn, [story_id], articles.c.id.in_(first)))
     rows.sort(key=lambda row: row[0])
+    return _links(rows, by_outlet=True)
+
+
+async def story_links(
+    conn: AsyncConnection, story_ids: Sequence[int]
+) -> dict[int, tuple[SourceLink, ...]]:
+    """Every place each story's articles were seen, one link per URL, first seen first (what
+    `svodka latest --json` lists: an outlet's second article of a story too)."""
+    if not story_ids:
+        return {}
+    rows = await conn.execute(
+        select(
+            article_sources.c.id,
+            articles.c.story_id,
+            article_sources.c.url,
+            article_sources.c.title,
+            article_sources.c.name,
+            articles.c.url,
+        )
+        .join(articles, articles.c.id == article_sources.c.article_id)
+        .where(dialect.one_of(conn, articles.c.story_id, list(story_ids)))
+        .order_by(article_sources.c.id)
+    )
+    return _links(rows, by_outlet=False)
+
+
+def _links(rows: Iterable[Row], *, by_outlet: bool) -> dict[int, tuple[SourceLink, ...]]:
+    """Rows of (row id, story, url, title, outlet name, the article's url), first seen first,
+    as each story's links: one per outlet, or one per URL."""
     found: dict[int, dict[str, SourceLink]] = {}
     for _, story_id, url, title, name, article_url in rows:
         link = url or article_url
         outlet = name or (urlsplit(link).hostname if link else None)
-        if outlet:
-            found.setdefault(story_id, {}).setdefault(outlet, SourceLink(link, title, outlet))
+        key = outlet if by_outlet else link
+        if outlet and key:
+            found.setdefault(story_id, {}).setdefault(key, SourceLink(link, title, outlet))
     return {story_id: tuple(links.values()) for story_id, links in found.items()}
 
 
