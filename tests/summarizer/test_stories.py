@@ -62,6 +62,34 @@ def test_titles_naming_different_dates_are_different_events():
     assert not similarity(eighth, sixteenth) >= THRESHOLD
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "apart"),
+    [
+        ("Авария произошла 3 мая.", "Авария произошла 5 мая.", True),
+        ("Авария произошла 3 мая.", "Авария 3 мая и пожар 5 мая.", False),
+        ("Авария произошла 3 мая.", "Авария произошла утром.", False),  # one names no date
+    ],
+)
+def test_texts_naming_only_different_dates_are_different_events(first, second, apart):
+    title = "На трассе под Тверью столкнулись автобус и грузовик"
+    same = similarity(profile(title, first), profile(title, first))
+    found = similarity(profile(title, first), profile(title, second))
+    assert (found <= 0.5 * same) is apart
+
+
+def test_a_profile_stored_before_text_dates_still_reads():
+    found = profile_of(RATE_TASS)
+    encoded = found.encode().removeprefix(b"2\n")
+    lines = encoded.split(b"\n", 5)
+    old = b"\n".join(lines[:4] + lines[5:])  # without the version and the text dates
+    restored = Profile.decode(old)
+    assert (restored.vector.keys(), restored.dates, restored.mentioned) == (
+        found.vector.keys(),
+        found.dates,
+        frozenset(),
+    )
+
+
 def test_similarity_is_between_zero_and_one_and_empty_input_is_not_a_story():
     assert 0.0 <= story_similarity(RATE_TASS, RATE_OTHER) <= 1.0
     assert story_similarity(RATE_TASS, RATE_TASS) == pytest.approx(1.0)
@@ -88,10 +116,11 @@ def test_a_profile_comes_back_from_its_encoding(article):
     found = profile_of(article)
     restored = Profile.decode(found.encode())
     assert restored.vector.keys() == found.vector.keys()
-    assert (restored.title, restored.names, restored.dates) == (
+    assert (restored.title, restored.names, restored.dates, restored.mentioned) == (
         found.title,
         found.names,
         found.dates,
+        found.mentioned,
     )
     for other in (RATE_TASS, RATE_OTHER):
         assert similarity(restored, profile_of(other)) == pytest.approx(
@@ -106,8 +135,8 @@ DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "stories_pairs_d
 def test_dev_pairs_keep_the_numbers_the_readme_gives():
     scores = evaluate(read_pairs(DEV))
     assert scores.total == 40
-    assert (scores.true_positives, scores.false_positives) == (19, 2)
-    assert (scores.true_negatives, scores.false_negatives) == (16, 3)
+    assert (scores.true_positives, scores.false_positives) == (18, 1)
+    assert (scores.true_negatives, scores.false_negatives) == (17, 4)
 
 
 @pytest.mark.skipif(not DEV.exists(), reason=f"{DEV} is absent")
