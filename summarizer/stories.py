@@ -134,11 +134,14 @@ class Profile:
             lines.insert(4, b"")
         words, title, names, dates, mentioned, weights = lines
         title_weights = {word: _weight(word) for word in title.decode().split()}
+        vector = dict(zip(words.decode().split(), array("f", weights), strict=True))
+        named = {name: vector.get(name, 0.0) for name in names.decode().split()}
         return cls(
-            vector=dict(zip(words.decode().split(), array("f", weights), strict=True)),
+            vector=_unit(dict(_heaviest(vector, MAX_TERMS))) if len(vector) > MAX_TERMS else vector,
             title=title_weights,
             title_weight=sum(title_weights.values()),
-            names=frozenset(names.decode().split()),
+            # Bounded again: a profile stored before the bounds may hold a whole day's words.
+            names=frozenset(name for name, _ in _heaviest(named, MAX_NAMES)),
             dates=frozenset(dates.decode().split()),
             mentioned=frozenset(mentioned.decode().split()),
         )
@@ -191,18 +194,22 @@ def profile_from_lemmas(title_lemmas: Sequence[str], text_lemmas: Sequence[str])
     weights = {
         word: (1.0 + math.log(count)) * idf.get(word, rarest) for word, count in counts.items()
     }
-    vector = dict(_heaviest(weights, MAX_TERMS))
-    norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+    vector = _unit(dict(_heaviest(weights, MAX_TERMS)))
     title_weights = {word: idf.get(word, rarest) for word in title_words}
     names = {word: weights[word] for word in counts if _is_name(word)}
     return Profile(
-        vector={word: value / norm for word, value in vector.items()},
+        vector=vector,
         title=title_weights,
         title_weight=sum(title_weights.values()),
         names=frozenset(word for word, _ in _heaviest(names, MAX_NAMES)),
         dates=frozenset(_dates(title_lemmas)),
         mentioned=frozenset(_dates(title_lemmas) | _dates(text_lemmas[:MAX_TEXT_WORDS])),
     )
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+    return {word: value / norm for word, value in vector.items()}
 
 
 def _heaviest(weights: dict[str, float], most: int) -> list[tuple[str, float]]:

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from summarizer.stories import (
+    MAX_NAMES,
+    MAX_TERMS,
     THRESHOLD,
     Profile,
     profile,
@@ -88,6 +90,21 @@ def test_a_profile_stored_before_text_dates_still_reads():
         found.dates,
         frozenset(),
     )
+
+
+def test_a_profile_stored_before_the_bounds_is_bounded_when_read():
+    words = [f"слово{n:03}" for n in range(3 * MAX_TERMS)]
+    weight = 1 / len(words) ** 0.5
+    unbounded = Profile(
+        vector=dict.fromkeys(words, weight),
+        title={},
+        title_weight=0.0,
+        names=frozenset(words),
+        dates=frozenset(),
+    )
+    restored = Profile.decode(unbounded.encode())
+    assert (len(restored.vector), len(restored.names)) == (MAX_TERMS, MAX_NAMES)
+    assert sum(value * value for value in restored.vector.values()) == pytest.approx(1.0)
 
 
 def test_similarity_is_between_zero_and_one_and_empty_input_is_not_a_story():
