@@ -244,7 +244,7 @@ async def bench_assignment(path: Path, before: list, docs: list) -> dict[str, fl
             ids = await articles.insert_many(conn, plan.fresh)
             inserted = time.perf_counter() - clock
             clock = time.perf_counter()
-            records = assignment.joined(ids, plan.members, refs)
+            records = assignment.joined(ids, plan.members, refs, index.keyless)
             await stored.record(conn, records)
             spent["record"] += time.perf_counter() - clock
             await articles.add_sources(

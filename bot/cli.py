@@ -54,6 +54,11 @@ def _build_parser() -> argparse.ArgumentParser:
     stories = sub.add_parser("evaluate-stories", help="same-story detection on labeled pairs")
     stories.add_argument("path", help="TSV with same, first_title, first_text, second_title, ...")
     stories.add_argument("--threshold", type=float, help="similarity from which pairs are same")
+    stories.add_argument(
+        "--cv",
+        action="store_true",
+        help="also cross-validate: the threshold fitted on other folds, means over 20 x 5 folds",
+    )
     stories.set_defaults(handler=_cmd_evaluate_stories)
 
     _add_archive_commands(sub)
@@ -389,6 +394,10 @@ def _cmd_evaluate_stories(args: argparse.Namespace) -> int:
         return 2
     threshold = THRESHOLD if args.threshold is None else args.threshold
     print(evaluate(pairs, threshold=threshold))
+    if args.cv:
+        from summarizer.eval.stories import cross_validate
+
+        print(cross_validate(pairs))
     return 0
 
 

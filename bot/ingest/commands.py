@@ -67,12 +67,12 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
         slugs = (found.slug,)
     async with open_database(settings) as db, db.read() as conn:
         views = (await stories.latest_page(conn, topics=slugs, count=limit)).views
-        told = [view.story_id for view in views if view.story_id is not None]
-        reports = await stories.story_sources(conn, told, every_report=True) if as_json else {}
+        if as_json:
+            ids = [view.story_id for view in views if view.story_id is not None]
+            links = await stories.story_links(conn, ids)
     if as_json:
         for view in views:
-            sources = reports.get(view.story_id, view.sources)
-            print(json.dumps(story_json(view, sources), ensure_ascii=False))
+            print(json.dumps(story_json(view, links.get(view.story_id)), ensure_ascii=False))
         return 0
     if not views:
         print("(no articles yet: add some with `svodka ingest PATH`)")
@@ -88,8 +88,10 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
     return 0
 
 
-def story_json(view: ArticleView, sources: Sequence[SourceLink]) -> dict:
-    """A story as `svodka latest --json` prints it, with every report of it in `sources`."""
+def story_json(view: ArticleView, links: Sequence[SourceLink] | None = None) -> dict:
+    """A story as `svodka latest --json` prints it; `links`: every place its articles were
+    seen (`stories.story_links`), else its outlets."""
+    sources = links or view.sources
     if not sources and (view.url or view.source_name):
         sources = (SourceLink(view.url, view.title, view.source_name or ""),)
     return {

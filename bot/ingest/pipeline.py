@@ -253,7 +253,7 @@ class Plan:
         finds for it; the result of each draft."""
         refs = index.assign(self.members)
         ids = await articles.insert_many(conn, self.fresh)
-        self.stories = stories.joined(ids, self.members, refs)
+        self.stories = stories.joined(ids, self.members, refs, index.keyless)
         await stored_stories.record(conn, self.stories)
         merges = [(stories.resolved(ref, ids), source) for ref, source in self.merges]
         await articles.add_sources(conn, merges)

@@ -1,8 +1,9 @@
 """Which story a new article joins: an existing one it tells the same event as, among the
 stories with an article published within 48 hours of it, or a new one.
 
-Candidates come from an index, not a scan: each article puts its rarest title words and names
-(`Profile.index_keys`) into `story_keys` with its publication time; a new article looks its
+Candidates come from an index, not a scan: each of a story's first `KEYED_ARTICLES` articles
+puts its rarest title words and names (`Profile.index_keys`) into `story_keys` with its
+publication time; a new article looks its
 own keys up in its time window, and the stories sharing the most keys (at most `CANDIDATES`)
 are compared with `summarizer.stories.similarity` against their representative, the story's
 first article, whose profile the story stores (`stories.profile`; a story from before
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -30,6 +31,9 @@ WINDOW_HOURS = 48
 CANDIDATES = 3  # stories compared per article: those sharing the most keys with it ...
 MIN_SHARED_KEYS = 2  # ... and at least this many (17 of the 19 same-event dev pairs above the
 # threshold share two or more; one shares one key, one none: the price of an index)
+KEYED_ARTICLES = 8  # a story's first articles file index keys, later ones none: a story (a
+# feed's 49 items of word salad, a big event) is found by a bounded number of keys, and the
+# lookup reads a bounded number of rows per key
 CACHED_PROFILES = 500  # representatives' profiles kept between batches (about 15 KB each)
 
 
@@ -92,6 +96,8 @@ class StoryIndex:
     # The batch's own stories: key -> (hour, story ref) of each article filed under it.
     by_key: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     profiles: dict[int, Profile] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)  # articles of each candidate story
+    keyless: set[int] = field(default_factory=set)  # new articles that file no keys
 
     @classmethod
     async def load(
@@ -114,6 +120,7 @@ class StoryIndex:
             for ref in index._candidates(position, item)
         }
         await index._load_profiles(conn, candidates, cache)
+        index.sizes = await stored.story_sizes(conn, candidates)
         return index
 
     async def _load_profiles(
@@ -162,8 +169,12 @@ class StoryIndex:
             if ref is None:
                 ref = -(position + 1)
                 self.profiles[ref] = item.profile
-            for key in item.keys:
-                self.by_key.setdefault(key, []).append((item.hour, ref))
+            self.sizes[ref] = self.sizes.get(ref, 0) + 1
+            if self.sizes[ref] > KEYED_ARTICLES:
+                self.keyless.add(position)
+            else:
+                for key in item.keys:
+                    self.by_key.setdefault(key, []).append((item.hour, ref))
             refs.append(ref)
         return refs
 
@@ -181,15 +192,20 @@ def resolved(ref: int, ids: Sequence[int]) -> int:
 
 
 def joined(
-    ids: Sequence[int], members: Sequence[Member], refs: Sequence[int]
+    ids: Sequence[int],
+    members: Sequence[Member],
+    refs: Sequence[int],
+    keyless: Collection[int] = (),
 ) -> list[stored.Joined]:
     """What `stored.record` writes once the new articles have their ids (a story's first
-    article brings its profile, encoded)."""
+    article brings its profile, encoded; the articles at the positions in `keyless`, a big
+    story's later ones, bring no index keys)."""
     records = []
-    for article_id, item, ref in zip(ids, members, refs, strict=True):
+    for position, (article_id, item, ref) in enumerate(zip(ids, members, refs, strict=True)):
         story_id = resolved(ref, ids)
         profile = item.profile.encode() if story_id == article_id else None
-        records.append(stored.Joined(article_id, story_id, item.at, item.keys, profile))
+        keys = () if position in keyless else item.keys
+        records.append(stored.Joined(article_id, story_id, item.at, keys, profile))
     return records
 
 
@@ -230,7 +246,8 @@ async def assign_unassigned(db: Database, *, progress: bool = False) -> int:
                     for row in chunk
                 ]
                 index = await StoryIndex.load(conn, members, cache)
-                records = joined([row.id for row in chunk], members, index.assign(members))
+                refs = index.assign(members)
+                records = joined([row.id for row in chunk], members, refs, index.keyless)
                 await stored.record(conn, records)
             remember(cache, records, members)
             done += len(chunk)

@@ -4,11 +4,11 @@ decision itself is bot/ingest/stories.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
@@ -76,6 +76,18 @@ async def representatives(
         .where(dialect.one_of(conn, stories.c.id, sorted(set(story_ids))))
     )
     return {story_id: Representative(*found) for story_id, *found in rows}
+
+
+async def story_sizes(conn: AsyncConnection, story_ids: Collection[int]) -> dict[int, int]:
+    """The number of articles of each story, by story id."""
+    if not story_ids:
+        return {}
+    rows = await conn.execute(
+        select(stories.c.id, stories.c.size).where(
+            dialect.one_of(conn, stories.c.id, sorted(set(story_ids)))
+        )
+    )
+    return dict(rows.all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,27 +323,59 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
         return {}
     rows = (
         await conn.execute(
-            select(stories.c.id, stories.c.representative_id, stories.c.last_at).where(
-                dialect.one_of(conn, stories.c.id, story_ids)
-            )
+            select(
+                stories.c.id, stories.c.representative_id, stories.c.last_at, stories.c.size
+            ).where(dialect.one_of(conn, stories.c.id, story_ids))
         )
     ).all()
     views = {view.id: view for view in await get_many(conn, [row[1] for row in rows])}
-    sources = await story_sources(conn, story_ids)
+    sources = await story_sources(conn, story_ids, sizes={row[0]: row[3] for row in rows})
     return {
         story_id: replace(views[rep_id], sources=sources.get(story_id, ()), story_last_at=last)
-        for story_id, rep_id, last in rows
+        for story_id, rep_id, last, _ in rows
         if rep_id in views
     }
 
 
+SOURCES_READ = 100  # a story's outlets are looked for among its first this many articles
+
+
 async def story_sources(
-    conn: AsyncConnection, story_ids: Sequence[int], *, every_report: bool = False
+    conn: AsyncConnection, story_ids: Sequence[int], *, sizes: dict[int, int] | None = None
 ) -> dict[int, tuple[SourceLink, ...]]:
-    """Every outlet that reported each story, first seen first, one link per outlet; with
-    `every_report`, every place its articles were seen (one link per URL)."""
+    """Every outlet that reported each story, first seen first, one link per outlet. The
+    outlets of a story of more than `SOURCES_READ` articles (a flooded one) are those of its
+    first `SOURCES_READ`: what it costs to read stays bounded. `sizes`: the stories' sizes
+    where the caller has read them (else they are read here)."""
+    if not story_ids:
+        return {}
+    if sizes is None:
+        sizes = await story_sizes(conn, story_ids)
+    big = [sid for sid, size in sizes.items() if size > SOURCES_READ]
+    small = sorted(set(story_ids) - set(big))
+    rows = list(await conn.execute(_sources_of(conn, small))) if small else []
+    for story_id in big:
+        first = (
+            select(articles.c.id)
+            .where(articles.c.story_id == story_id)
+            .order_by(articles.c.id)
+            .limit(SOURCES_READ)
+        )
+        rows += await conn.execute(_sources_of(conn, [story_id], articles.c.id.in_(first)))
+    rows.sort(key=lambda row: row[0])
+    return _links(rows, by_outlet=True)
+
+
+async def story_links(
+    conn: AsyncConnection, story_ids: Sequence[int]
+) -> dict[int, tuple[SourceLink, ...]]:
+    """Every place each story's articles were seen, one link per URL, first seen first (what
+    `svodka latest --json` lists: an outlet's second article of a story too)."""
+    if not story_ids:
+        return {}
     rows = await conn.execute(
         select(
+            article_sources.c.id,
             articles.c.story_id,
             article_sources.c.url,
             article_sources.c.title,
@@ -342,14 +386,46 @@ async def story_sources(
         .where(dialect.one_of(conn, articles.c.story_id, list(story_ids)))
         .order_by(article_sources.c.id)
     )
+    return _links(rows, by_outlet=False)
+
+
+def _links(rows: Iterable[Row], *, by_outlet: bool) -> dict[int, tuple[SourceLink, ...]]:
+    """Rows of (row id, story, url, title, outlet name, the article's url), first seen first,
+    as each story's links: one per outlet, or one per URL."""
     found: dict[int, dict[str, SourceLink]] = {}
-    for story_id, url, title, name, article_url in rows:
+    for _, story_id, url, title, name, article_url in rows:
         link = url or article_url
         outlet = name or outlet_of(link)
-        if outlet:
-            key = link if every_report and link else outlet
+        key = outlet if by_outlet else link
+        if outlet and key:
             found.setdefault(story_id, {}).setdefault(key, SourceLink(link, title, outlet))
     return {story_id: tuple(links.values()) for story_id, links in found.items()}
+
+
+def _sources_of(conn: AsyncConnection, story_ids: Sequence[int], *among: ColumnElement) -> Select:
+    """The first source row of each outlet (by name, or by URL where a source has none) of
+    the stories' articles (`among`: those only): (row id, story, url, title, name, the
+    article's url). The database keeps one row per outlet before anything is read."""
+    outlet = func.coalesce(article_sources.c.name, article_sources.c.url, articles.c.url)
+    firsts = (
+        select(func.min(article_sources.c.id).label("id"))
+        .join(articles, articles.c.id == article_sources.c.article_id)
+        .where(dialect.one_of(conn, articles.c.story_id, story_ids), *among)
+        .group_by(articles.c.story_id, outlet)
+        .subquery()
+    )
+    return (
+        select(
+            article_sources.c.id,
+            articles.c.story_id,
+            article_sources.c.url,
+            article_sources.c.title,
+            article_sources.c.name,
+            articles.c.url,
+        )
+        .join(firsts, firsts.c.id == article_sources.c.id)
+        .join(articles, articles.c.id == article_sources.c.article_id)
+    )
 
 
 def by_coverage(views: Sequence[ArticleView]) -> list[ArticleView]:
@@ -386,8 +462,10 @@ async def top(
         if (view.published_at or view.ingested_at) >= since:
             first_of.setdefault(_story_key(view), view)
     story_ids = [key for key in first_of if key > 0]
-    sources = await story_sources(conn, story_ids)
-    last_at = await _last_times(conn, story_ids)
+    spans = await _spans(conn, story_ids)
+    sizes = {story_id: size for story_id, (_, size) in spans.items()}
+    sources = await story_sources(conn, story_ids, sizes=sizes)
+    last_at = {story_id: last for story_id, (last, _) in spans.items()}
 
     def rank(key: int) -> tuple[int, float]:
         view = first_of[key]
@@ -398,10 +476,13 @@ async def top(
     return (await tell(conn, [first_of[key] for key in chosen])).views
 
 
-async def _last_times(conn: AsyncConnection, story_ids: list[int]) -> dict[int, datetime]:
+async def _spans(conn: AsyncConnection, story_ids: list[int]) -> dict[int, tuple[datetime, int]]:
+    """Each story's last time and size."""
     if not story_ids:
         return {}
     rows = await conn.execute(
-        select(stories.c.id, stories.c.last_at).where(dialect.one_of(conn, stories.c.id, story_ids))
+        select(stories.c.id, stories.c.last_at, stories.c.size).where(
+            dialect.one_of(conn, stories.c.id, story_ids)
+        )
     )
-    return dict(rows.all())
+    return {story_id: (last, size) for story_id, last, size in rows}

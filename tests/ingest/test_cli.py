@@ -144,6 +144,27 @@ def test_latest_json_prints_one_story_per_line_with_its_sources(capsys, tmp_path
     assert "sport" in final["topics"] and final["sources"] == []
 
 
+def test_latest_json_lists_an_outlets_every_article_of_a_story(capsys, tmp_path):
+    import json
+    from dataclasses import replace
+
+    from tests.retellings import FIRE_INTERFAX, FIRE_TASS
+
+    again = replace(FIRE_INTERFAX, url="https://tass.example/fire-2", source_name="ТАСС")
+    feed = tmp_path / "tass.jsonl"
+    feed.write_text(
+        "\n".join(
+            json.dumps({"title": d.title, "text": d.text, "url": d.url, "source": d.source_name})
+            for d in (FIRE_TASS, again)
+        ),
+        encoding="utf-8",
+    )
+    assert run(capsys, "ingest", str(feed))[0] == 0
+    _, out, _ = run(capsys, "latest", "--json")
+    [story] = map(json.loads, out.splitlines())  # one outlet, one story, both articles listed
+    assert [source["url"] for source in story["sources"]] == [FIRE_TASS.url, again.url]
+
+
 @pytest.mark.parametrize("count", ["0", "10001", "много"])
 def test_latest_count_out_of_range_is_refused(capsys, count):
     with pytest.raises(SystemExit) as exit_:

@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from bot.storage import articles, stories
+from bot.storage.articles import SourceRef
 from bot.storage.schema import utcnow
 from tests.support.databases import sample_article
 
@@ -85,3 +86,22 @@ async def test_search_ranks_each_story_once_across_pages(database):
         everything = await articles.search(conn, "индекс", limit=10)
     assert [story_names(page) for page in pages] == [["Биржа"], ["Рынок"], []]
     assert [view.title for view in everything] == ["Биржа 3", "Рынок 2"]  # the best match each
+
+
+@pytest.mark.parametrize(("read", "outlets"), [(10, ["A", "B", "C"]), (3, ["A", "B"])])
+async def test_a_story_lists_each_outlet_once_from_its_first_articles(
+    database, monkeypatch, read, outlets
+):
+    monkeypatch.setattr(stories, "SOURCES_READ", read)
+    async with database.transaction() as conn:
+        ids = []
+        for n, outlet in enumerate(["A", "A", "B", "C", "A"]):
+            source = SourceRef(url=f"https://{outlet.lower()}.example/{n}", name=outlet)
+            new = sample_article(f"Событие {n}", "Индекс вырос.", key=f"outlets-{n}", source=source)
+            ids.append(await articles.insert(conn, new))
+        await stories.record(
+            conn, [stories.Joined(article_id, ids[0], utcnow(), (), None) for article_id in ids]
+        )
+        found = await stories.story_sources(conn, [ids[0]])
+    assert [link.outlet for link in found[ids[0]]] == outlets
+    assert found[ids[0]][0].url == "https://a.example/0"
