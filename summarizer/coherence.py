@@ -183,3 +183,13 @@ def dangling_back_reference(sentences: Sequence[str], chosen: Iterable[int]) -> 
         index > 0 and index - 1 not in picked and starts_with_back_reference(sentences[index])
         for index in picked
     )
+
+
+def readable_prefix(sentences: Sequence[str], count: int) -> tuple[str, ...]:
+    """The first `count` sentences of a summary, fewer if the last of them leaves a quotation
+    open; more if even the first does (its quotation whole); `count` if nothing helps."""
+    sizes = [*range(min(count, len(sentences)), 0, -1), *range(count + 1, len(sentences) + 1)]
+    for size in sizes:
+        if not has_unbalanced_quotes(" ".join(sentences[:size])):
+            return tuple(sentences[:size])
+    return tuple(sentences[:count])

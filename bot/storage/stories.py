@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage import dialect
+from bot.storage import additions, dialect
 from bot.storage.articles import (
     STORY_READ,
     ArticleView,
@@ -318,8 +318,14 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
     ).all()
     views = {view.id: view for view in await get_many(conn, [row[1] for row in rows])}
     sources = await story_sources(conn, story_ids)
+    added = await additions.stored(conn, story_ids)
     return {
-        story_id: replace(views[rep_id], sources=sources.get(story_id, ()), story_last_at=last)
+        story_id: replace(
+            views[rep_id],
+            sources=sources.get(story_id, ()),
+            story_last_at=last,
+            addition=added.get(story_id),
+        )
         for story_id, rep_id, last in rows
         if rep_id in views
     }
