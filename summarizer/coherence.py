@@ -13,6 +13,7 @@ Quote marks come in three families, counted apart: «», typographic „“ and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 MAX_QUOTATION = 6
@@ -74,31 +75,29 @@ _OPEN = {"«": 0, "„": 1, "“": 1}
 _CLOSE = {"»": 0, "“": 1, "”": 1}
 _FAMILIES = 3
 _STRAIGHT = '"'
+_MARK = re.compile('[«»„“”"]')
 
 
 def quote_balance(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Per family: quotations `text` closes that it did not open, and those it leaves open."""
     unopened = [0] * _FAMILIES
     open_ = [0] * _FAMILIES
-    previous = " "
-    for char in text:
+    for mark in _MARK.finditer(text):
+        char, start = mark.group(), mark.start()
         if char == _STRAIGHT:
             family = 2
+            previous = text[start - 1] if start else " "
             opens = previous.isspace() or previous in "([{«„“-—–/"
-        elif char in _OPEN or char in _CLOSE:
+        else:
             family = _OPEN.get(char, _CLOSE.get(char, 0))
             # “ closes an open typographic quotation and opens one otherwise
             opens = char in _OPEN and not (char in _CLOSE and open_[family])
-        else:
-            previous = char
-            continue
         if opens:
             open_[family] += 1
         elif open_[family]:
             open_[family] -= 1
         else:
             unopened[family] += 1
-        previous = char
     return tuple(unopened), tuple(open_)
 
 

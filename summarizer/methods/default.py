@@ -156,21 +156,26 @@ def choose(sentences: Sequence[str], count: int, model: Model) -> list[int]:
     last = len(sentences) - 1
     if len(units) > count and is_unfinished(sentences[last]):
         units = [unit for unit in units if last not in unit] or units
-    beam: list[tuple[float, frozenset[int], frozenset[str]]] = [(0.0, frozenset(), frozenset())]
+    unit_tokens = {unit: set().union(*(token_sets[index] for index in unit)) for unit in units}
+    # (expected F1, chosen sentences, their tokens, the probability mass of those)
+    beam: list[tuple[float, frozenset[int], frozenset[str], float]] = [
+        (0.0, frozenset(), frozenset(), 0.0)
+    ]
     best = beam[0]
     while beam:
-        grown: dict[frozenset[int], tuple[float, frozenset[int], frozenset[str]]] = {}
-        for _, chosen, covered in beam:
+        grown: dict[frozenset[int], tuple] = {}
+        for _, chosen, covered, mass in beam:
             for unit in units:
                 selection = chosen.union(unit)
                 if len(selection) > count or len(selection) == len(chosen) or selection in grown:
                     continue
-                tokens = covered.union(*(token_sets[index] for index in unit))
-                value = sum(probability[token] for token in tokens) / (
-                    len(tokens) + model.reference_tokens
-                )
-                grown[selection] = (value, selection, tokens)
-        beam = sorted(grown.values(), key=lambda item: (-item[0], sorted(item[1])))[:BEAM]
+                new = unit_tokens[unit] - covered
+                gain = sum(probability[token] for token in new)
+                value = (mass + gain) / (len(covered) + len(new) + model.reference_tokens)
+                grown[selection] = (value, selection, covered, new, mass + gain)
+        # a stable sort: among equals, the earlier state and unit (deterministic)
+        kept = sorted(grown.values(), key=lambda item: -item[0])[:BEAM]
+        beam = [(value, chosen, covered | new, mass) for value, chosen, covered, new, mass in kept]
         best = beam[0] if beam else best
     return sorted(best[1])
 
