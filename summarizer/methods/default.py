@@ -146,13 +146,16 @@ def choose(sentences: Sequence[str], count: int, model: Model) -> list[int]:
     """Up to `count` sentences (as many as fit) that maximize the expected F1, each with the
     sentences it cannot go without (`coherence.units`: its quotation, its antecedent). A beam
     search over sets of units: units of two or three sentences make plain greedy choice miss
-    the best sets. An unfinished last sentence is taken only when nothing else is left."""
+    the best sets. An unfinished last sentence is taken only when nothing else is left; a
+    text where no unit fits is summarized sentence by sentence, as it is."""
     raw = tokenize(sentences)
     features = token_features(raw)
     probability = {token: model.probability(row) for token, row in features.items()}
     token_sets = [{token.lower() for token in tokens if is_word(token)} for tokens in raw]
     needs = coherence.units(sentences)
     units = sorted({unit for unit in needs if unit is not None and len(unit) <= count})
+    if not units:  # nothing reads as text within `count`: the text is broken, summarize it anyway
+        units = [(index,) for index in range(len(sentences))]
     last = len(sentences) - 1
     if len(units) > count and is_unfinished(sentences[last]):
         units = [unit for unit in units if last not in unit] or units

@@ -143,6 +143,15 @@ def test_every_method_reads_as_text(method, count):
     assert breaks_as_text(ARTICLE, chosen) == (False, False)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "text, count",
+    [("«Цитата без конца.", 1), ("«Мы пришли. Мы ушли», — сказал он.", 1), ("Он ушел.", 1)],
+)
+def test_a_text_that_cannot_read_as_text_is_summarized_anyway(method, text, count):
+    assert summarize(text, sentences=count, method=method).sentences
+
+
 def test_article_would_break_without_the_rules():
     """The article above is a real test: the plain expected-F1 choice breaks it."""
     candidates = list(iter_sentences(ARTICLE))
