@@ -37,6 +37,7 @@ BACK_REFERENCE_PHRASES = frozenset(
         *("по его словам", "по ее словам", "по её словам", "по их словам", "по его мнению"),
         *("по ее мнению", "по её мнению", "по их мнению", "у него", "у нее", "у них"),
         *("с ним", "с ней", "с ними", "для этого", "из-за этого", "на этом", "в этом"),
+        *("об этом", "в этой связи", "по этому поводу", "среди них", "из них"),
     }
 )
 """Opening phrases (lowercased words joined by spaces) that refer to what came before."""
@@ -49,8 +50,8 @@ def _first_words(sentence: str, count: int) -> list[str]:
     words = []
     for raw in sentence.lstrip(_LEADING).split(maxsplit=count)[:count]:
         word = raw.strip(",.:;!?…()").lower()
-        if not word or not word[0].isalpha():
-            break
+        if not word or not word[0].isalpha() or (len(word) == 1 and raw.endswith(".")):
+            break  # "А. Иванов": an initial, not the conjunction
         words.append(word)
         if raw[-1:] in ",:;":
             break  # "Однако," ends the opening phrase
