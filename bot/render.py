@@ -19,10 +19,12 @@ from aiogram.utils.formatting import Bold, HashTag, Text, TextLink, as_line
 from bot import texts
 from bot.storage.articles import ArticleView, SourceLink
 from bot.untrusted import web_link
+from summarizer.coherence import readable_prefix
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 MAX_TITLE = 300
 MAX_SUMMARY = 3000  # an article always fits one message, with room for its other lines
+MAX_ADDITION = 400  # of MAX_SUMMARY: another outlet's sentence (summarizer.additions)
 ARTICLE_GAP = "\n\n"
 ELLIPSIS = "…"
 FIXED_OFFSET = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
@@ -66,8 +68,17 @@ def _cut(text: str, limit: int) -> str:
 
 def _summary(view: ArticleView, sentences: int | None) -> str:
     if sentences is not None and view.summary_sentences:
-        return " ".join(view.summary_sentences[:sentences])
+        return " ".join(readable_prefix(view.summary_sentences, sentences))
     return view.summary or view.lead
+
+
+def _addition(view: ArticleView) -> str:
+    """What another outlet adds to a story's summary, as a line of its own ("" if nothing)."""
+    if view.addition is None:
+        return ""
+    outlet = view.addition.outlet or texts.ANOTHER_OUTLET
+    line = texts.STORY_ADDITION.format(outlet=outlet, sentence=view.addition.sentence)
+    return _cut(line, MAX_ADDITION)
 
 
 def render_article(view: ArticleView, tz: tzinfo, *, summary_sentences: int | None = None) -> Text:
@@ -76,9 +87,12 @@ def render_article(view: ArticleView, tz: tzinfo, *, summary_sentences: int | No
     link = web_link(view.url)  # an article stored before links were checked may have another
     title = Bold(TextLink(title_text, url=link) if link else title_text)
     lines: list[Text | str] = [as_line(title)]
-    summary = _cut(_summary(view, summary_sentences), MAX_SUMMARY)
+    addition = _addition(view)
+    summary = _cut(_summary(view, summary_sentences), MAX_SUMMARY - len(addition))
     if summary:
         lines.append(as_line(summary))
+    if addition:
+        lines.append(as_line(addition))
     tags = [HashTag(hashtag(slug)) for slug in view.topics]
     if tags:
         lines.append(as_line(*tags, sep=" "))

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
 from bot.config import Settings
-from bot.ingest import dedup, stories
+from bot.ingest import additions, dedup, stories
 from bot.ingest.document import Document, SourceError, plain_text
 from bot.ingest.offload import INLINE, Offload, time_budget
 from bot.storage import articles
@@ -255,6 +255,7 @@ class Plan:
         ids = await articles.insert_many(conn, self.fresh)
         self.stories = stories.joined(ids, self.members, refs, index.keyless)
         await stored_stories.record(conn, self.stories)
+        await additions.add_to_stories(conn, self.stories)
         merges = [(stories.resolved(ref, ids), source) for ref, source in self.merges]
         await articles.add_sources(conn, merges)
         return [

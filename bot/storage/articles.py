@@ -65,6 +65,7 @@ class ArticleView:
     # publication time of its newest article.
     sources: tuple[SourceLink, ...] = ()
     story_last_at: datetime | None = None
+    addition: Addition | None = None  # what another outlet adds (bot/storage/additions.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,14 @@ class SourceLink:
     url: str | None
     title: str | None
     outlet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """One sentence another outlet adds to a story's summary, and that outlet."""
+
+    outlet: str
+    sentence: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage import dialect
+from bot.storage import additions, dialect
 from bot.storage.articles import (
     STORY_READ,
     ArticleView,
@@ -330,8 +330,14 @@ async def _represented(conn: AsyncConnection, story_ids: list[int]) -> dict[int,
     ).all()
     views = {view.id: view for view in await get_many(conn, [row[1] for row in rows])}
     sources = await story_sources(conn, story_ids, sizes={row[0]: row[3] for row in rows})
+    added = await additions.stored(conn, story_ids)
     return {
-        story_id: replace(views[rep_id], sources=sources.get(story_id, ()), story_last_at=last)
+        story_id: replace(
+            views[rep_id],
+            sources=sources.get(story_id, ()),
+            story_last_at=last,
+            addition=added.get(story_id),
+        )
         for story_id, rep_id, last, _ in rows
         if rep_id in views
     }

@@ -1,5 +1,7 @@
-"""Evaluation of summarization methods on (text, reference) pairs: mean ROUGE F1 x100 and the
-median time per article, plus a greedy oracle that knows the reference (the ceiling)."""
+"""Evaluation of summarization methods on (text, reference) pairs: mean ROUGE F1 x100, the
+median time per article and how often a summary breaks as text (unbalanced quotes, a sentence
+opening with a back-reference without the one before it), plus a greedy oracle that knows the
+reference (the ceiling)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 import razdel
 
+from summarizer import coherence
 from summarizer import text as nlp
 from summarizer.cleaning import clean
 from summarizer.eval import rouge
@@ -25,6 +28,8 @@ class Result:
     rouge2: float
     rougel: float
     median_ms: float
+    unbalanced_quotes: float  # % of summaries
+    dangling_references: float  # % of summaries
 
 
 def oracle_indices(
@@ -51,10 +56,30 @@ def _mean(scores: rouge.Scores) -> float:
     return (scores.rouge1 + scores.rouge2 + scores.rougel) / 3
 
 
-def _oracle_summary(text: str, reference: str) -> str:
+def _oracle_summary(text: str, reference: str) -> tuple[str, ...]:
     """Unlimited in length, like the oracle of the Gazeta reference numbers: the ceiling."""
     candidates = list(nlp.iter_sentences(clean(text).body))
-    return " ".join(candidates[index] for index in oracle_indices(candidates, reference))
+    return tuple(candidates[index] for index in oracle_indices(candidates, reference))
+
+
+def positions(candidates: Sequence[str], chosen: Sequence[str]) -> list[int]:
+    """Indices of the chosen sentences (in document order) among the candidates."""
+    found: list[int] = []
+    start = 0
+    for sentence in chosen:
+        start = candidates.index(sentence, start)
+        found.append(start)
+        start += 1
+    return found
+
+
+def breaks_as_text(text: str, chosen: Sequence[str]) -> tuple[bool, bool]:
+    """Does the summary `chosen` of `text` have unbalanced quotes; a dangling back-reference?"""
+    candidates = list(nlp.iter_sentences(clean(text).body))
+    return (
+        coherence.has_unbalanced_quotes(" ".join(chosen)),
+        coherence.dangling_back_reference(candidates, positions(candidates, chosen)),
+    )
 
 
 def evaluate(
@@ -72,15 +97,16 @@ def evaluate(
             nlp.analyze(token.text.lower())
     results = []
     for method in methods:
-        scores, times = [], []
+        scores, times, breaks = [], [], []
         for text, reference in progress(pairs):
             started = time.perf_counter()
             if method == ORACLE:
-                summary = _oracle_summary(text, reference)
+                chosen = _oracle_summary(text, reference)
             else:
-                summary = str(summarize(text, sentences=sentences, method=method))
+                chosen = summarize(text, sentences=sentences, method=method).sentences
             times.append(time.perf_counter() - started)
-            scores.append(rouge.score(summary, reference))
+            scores.append(rouge.score(" ".join(chosen), reference))
+            breaks.append(breaks_as_text(text, chosen))
         results.append(
             Result(
                 method,
@@ -88,16 +114,23 @@ def evaluate(
                 100 * statistics.fmean(item.rouge2 for item in scores),
                 100 * statistics.fmean(item.rougel for item in scores),
                 1000 * statistics.median(times),
+                100 * statistics.fmean(quotes for quotes, _ in breaks),
+                100 * statistics.fmean(dangling for _, dangling in breaks),
             )
         )
     return results
 
 
 def format_table(results: Iterable[Result]) -> str:
-    """A Markdown table: method, R-1, R-2, R-L, median ms per article."""
-    lines = ["| method | R-1 | R-2 | R-L | ms/article |", "|---|---:|---:|---:|---:|"]
+    """A Markdown table: method, R-1, R-2, R-L, median ms per article, % of summaries with
+    unbalanced quotes and with a dangling back-reference."""
+    lines = [
+        "| method | R-1 | R-2 | R-L | ms/article | unbalanced quotes % | dangling back-ref. % |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     lines += [
-        f"| {r.method} | {r.rouge1:.1f} | {r.rouge2:.1f} | {r.rougel:.1f} | {r.median_ms:.1f} |"
+        f"| {r.method} | {r.rouge1:.1f} | {r.rouge2:.1f} | {r.rougel:.1f} | {r.median_ms:.1f}"
+        f" | {r.unbalanced_quotes:.1f} | {r.dangling_references:.1f} |"
         for r in results
     ]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import pytest
 from aiogram.utils.formatting import Bold
 
 from bot.render import MESSAGE_LIMIT, render_article, render_articles, split_messages, zone_label
-from bot.storage.articles import ArticleView
+from bot.storage.articles import Addition, ArticleView
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -53,6 +53,32 @@ def test_summary_sentences_can_be_limited():
     article = view(summary="Один. Два. Три.", summary_sentences=("Один.", "Два.", "Три."))
     text, _ = render_article(article, MOSCOW, summary_sentences=2).render()
     assert "Один. Два." in text and "Три." not in text
+
+
+@pytest.mark.parametrize(
+    ("sentences", "count", "shown"),
+    [
+        (
+            ("«Мы пришли.", "Мы ушли», — сказал он.", "Три."),
+            1,
+            "«Мы пришли. Мы ушли», — сказал он.",
+        ),
+        (("Один.", "«Мы пришли.", "Мы ушли», — сказал он."), 2, "Один."),
+        (("Один.", "«Мы пришли.", "Мы ушли», — сказал он."), 3, "Один. «Мы пришли. Мы ушли»"),
+    ],
+)
+def test_fewer_summary_sentences_keep_a_quotation_whole(sentences, count, shown):
+    article = view(summary=" ".join(sentences), summary_sentences=sentences)
+    text, _ = render_article(article, MOSCOW, summary_sentences=count).render()
+    assert text.splitlines()[1].startswith(shown)
+    assert text.count("«") == text.count("»")
+
+
+@pytest.mark.parametrize(("outlet", "shown"), [("ТАСС", "ТАСС"), ("", "Другой источник")])
+def test_what_another_outlet_adds_follows_the_summary(outlet, shown):
+    article = view(addition=Addition(outlet, "Ущерб составил 15 млн рублей."))
+    lines = render_article(article, MOSCOW).render()[0].splitlines()
+    assert lines[1:3] == ["Выжимка.", f"{shown} добавляет: Ущерб составил 15 млн рублей."]
 
 
 def test_many_articles_split_between_articles_only():

@@ -11,6 +11,7 @@ from bot.ingest import commands
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SEED_COUNT = len(list(SEEDS.glob("*.txt")))
+SEED_STORIES = SEED_COUNT - 1  # seeds/001_izbiratelnye-okruga-2.txt retells 001's event
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +132,7 @@ def test_latest_json_prints_one_story_per_line_with_its_sources(capsys, tmp_path
     assert run(capsys, "ingest", str(SEEDS), str(retold))[0] == 0
     code, out, _ = run(capsys, "latest", "--json", "-n", "10000")
     stories = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and len(stories) == SEED_COUNT  # the two retellings joined a seed's story
+    assert code == 0 and len(stories) == SEED_STORIES  # the retellings joined a seed's story
     assert {"story", "title", "summary", "topics", "published", "sources"} == set(stories[0])
     [fire] = [story for story in stories if story["title"] == FIRE_TITLE]
     assert fire["sources"] == [
@@ -206,7 +207,7 @@ def test_db_upgrade_gives_older_articles_their_stories_with_a_progress_bar(capsy
     code, out, err = run(capsys, "db", "upgrade")
     assert code == 0 and out == "database schema is up to date\n"
     assert f"{SEED_COUNT}/{SEED_COUNT}" in err  # the bar's last state
-    assert asyncio.run(assigned()) == (SEED_COUNT, SEED_COUNT)
+    assert asyncio.run(assigned()) == (SEED_COUNT, SEED_STORIES)
 
 
 def test_latest_json_lists_every_report_of_a_story_not_one_per_outlet(capsys, tmp_path):

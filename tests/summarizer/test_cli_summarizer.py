@@ -51,6 +51,9 @@ def test_evaluate_prints_a_table(tmp_path, capsys):
     path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), "utf-8")
     assert main(["evaluate", str(path), "--methods", "lead", "oracle", "--sentences", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "| method | R-1 | R-2 | R-L | ms/article |"
+    assert lines[0] == (
+        "| method | R-1 | R-2 | R-L | ms/article | unbalanced quotes % | dangling back-ref. % |"
+    )
     assert lines[2].startswith("| lead | 100.0 | 100.0 | 100.0 |")
     assert lines[3].startswith("| oracle | 100.0 | 100.0 | 100.0 |")
+    assert lines[2].endswith(" | 0.0 | 0.0 |")

@@ -1,6 +1,13 @@
 import pytest
 
-from summarizer.eval.summaries import ORACLE, Result, evaluate, format_table, oracle_indices
+from summarizer.eval.summaries import (
+    ORACLE,
+    Result,
+    breaks_as_text,
+    evaluate,
+    format_table,
+    oracle_indices,
+)
 
 CANDIDATES = ["Кошка спит на диване.", "Собака громко лает во дворе.", "Идет сильный дождь."]
 
@@ -28,9 +35,29 @@ def test_evaluate_scores_each_method():
 
 
 def test_format_table():
-    table = format_table([Result("lead", 27.73, 10.53, 22.83, 0.44)])
+    table = format_table([Result("lead", 27.73, 10.53, 22.83, 0.44, 21.0, 0.5)])
     assert table.splitlines() == [
-        "| method | R-1 | R-2 | R-L | ms/article |",
-        "|---|---:|---:|---:|---:|",
-        "| lead | 27.7 | 10.5 | 22.8 | 0.4 |",
+        "| method | R-1 | R-2 | R-L | ms/article | unbalanced quotes % | dangling back-ref. % |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        "| lead | 27.7 | 10.5 | 22.8 | 0.4 | 21.0 | 0.5 |",
     ]
+
+
+@pytest.mark.parametrize(
+    "summary, expected",
+    [
+        (["«Мы пришли."], (True, False)),
+        (["Он ушел."], (False, True)),
+        (["Суд закрыт.", "Он ушел."], (False, False)),
+        (["«Мы пришли.", "Мы ушли», — сказал он."], (False, False)),
+    ],
+)
+def test_breaks_as_text(summary, expected):
+    text = "Суд закрыт. Он ушел. «Мы пришли. Мы ушли», — сказал он."
+    assert breaks_as_text(text, summary) == expected
+
+
+def test_evaluate_counts_summaries_that_break():
+    text = "Суд закрыт. «Мы пришли. Мы ушли», — сказал он."
+    (oracle,) = evaluate([(text, "Мы ушли, сказал он.")], [ORACLE])
+    assert (oracle.unbalanced_quotes, oracle.dangling_references) == (100.0, 0.0)
