@@ -27,6 +27,7 @@ from bot.ingest.pipeline import IngestReport
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
+from bot.supervisor import is_transient, supervise
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +44,21 @@ than the shortest poll interval (SVODKA_FEED_POLL_INTERVAL is at least a minute)
 async def poll_feeds_forever(
     db: Database, settings: Settings, stop: asyncio.Event, offload: Offload = INLINE
 ) -> None:
-    """Poll feeds as they fall due until `stop` is set. One broken feed never stops others."""
+    """Poll feeds as they fall due until `stop` is set. One broken feed never stops others;
+    a lost database stops all pollers, and the supervisor starts them again."""
     # A pass of a poller: a wait for the next due feed, or one poll (a fetch, parsing, item
     # pages within their budget).
     longest_pass = MAX_SLEEP + settings.fetch_timeout * (PAGES_BUDGET + 1) + FEED_BUDGET
     async with fetch.open_session(settings) as session:
-        with metrics.LOOPS.watch("feeds", longest_pass) as ran:
-            pollers = (
-                _poll_in_turn(db, settings, stop, session=session, offload=offload, ran=ran)
-                for _ in range(FEEDS_AT_ONCE)
-            )
-            await asyncio.gather(*pollers)
+
+        async def pollers(ran: Callable[[], None]) -> None:
+            async with asyncio.TaskGroup() as group:  # one failing ends the others
+                for _ in range(FEEDS_AT_ONCE):
+                    group.create_task(
+                        _poll_in_turn(db, settings, stop, session=session, offload=offload, ran=ran)
+                    )
+
+        await supervise("feeds", longest_pass, pollers, stop, settings)
 
 
 async def _poll_in_turn(
@@ -125,7 +130,9 @@ async def poll_claimed(
     started = time.perf_counter()
     try:
         report = await poll_feed(db, feed, settings, session=session, offload=offload)
-    except Exception as error:  # a bug or a lost database must not stop the others
+    except Exception as error:  # a bug must not stop the others
+        if is_transient(error):
+            raise  # the database is lost: the supervisor stops the pollers and starts them again
         logger.exception("feed %s: poll failed", feed.url, extra={"feed": feed.id})
         await mark_failed(db, feed, settings, f"internal error: {error!r}")
         return IngestReport()
