@@ -32,7 +32,7 @@ from bot.metrics import LOOPS, Loops
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0  # seconds before the first retry of a failed loop; doubles
-BACKOFF_CAP = 30.0  # longest wait between retries, seconds
+BACKOFF_CAP = 10.0  # longest wait between retries, seconds: a cure is noticed this soon
 DATABASE_WAIT_LOG = 5.0  # seconds between "waiting for the database" lines at start
 DATABASE_CHECK = 1.0  # seconds between connection attempts at start
 
@@ -74,8 +74,10 @@ def one_line(error: BaseException) -> str:
 def is_transient(error: BaseException) -> bool:
     """A lost database or network, as opposed to a bug (whose traceback is worth logging)."""
     error = first_cause(error)
-    return isinstance(error, OSError | TimeoutError | OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
+    return (
+        isinstance(error, OSError | TimeoutError | OperationalError | InterfaceError)
+        or type(error) is DBAPIError  # the driver's own failure, not a rejected statement
+        or (isinstance(error, DBAPIError) and error.connection_invalidated)
     )
 
 

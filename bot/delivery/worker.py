@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from aiogram import Bot
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.election import SenderLock
@@ -29,7 +30,7 @@ from bot.storage import deliveries as queries
 from bot.storage.database import Database
 from bot.storage.deliveries import Delivery
 from bot.storage.schema import utcnow
-from bot.supervisor import is_transient, supervise
+from bot.supervisor import supervise
 
 log = logging.getLogger(__name__)
 
@@ -229,15 +230,17 @@ class SendLoop:
     async def _work(self, stop: asyncio.Event) -> None:
         while (chat_batch := await self.queue.get()) is not None:
             for row in chat_batch:
-                if stop.is_set():
+                # `_halt` read here, not only through `stop` (which relays it a step later):
+                # no worker starts another message once one could not record its own.
+                if stop.is_set() or self._halt.is_set():
                     break  # left in `held`: released at shutdown
                 try:
                     proceed = await self.sender.deliver(row)
-                except Exception as error:
-                    if is_transient(error):  # the send cannot be recorded: stop sending
-                        self.lost_database = self.lost_database or error
-                        self._halt.set()  # left in `held`; its claim is freed when sending resumes
-                        break
+                except (SQLAlchemyError, OSError) as error:  # a send may go unrecorded: stop
+                    self.lost_database = self.lost_database or error
+                    self._halt.set()  # left in `held`; its claim is freed when sending resumes
+                    break
+                except Exception:
                     # No outcome was recorded: the row is handed back before the next claim,
                     # due after the longest retry delay (a row that always fails is no loop).
                     self.stranded.add(row.id)

@@ -57,7 +57,7 @@ async def test_a_service_that_gives_up_ends_the_run_with_an_error(tmp_path, role
             handle_signals=False,
             polling_timeout=1,
         )
-        with pytest.raises(ServiceFailed, match="LoopGaveUp: delivery.send failed for 300 s"):
+        with pytest.raises(ServiceFailed, match=r"LoopGaveUp: delivery\.send failed for 300 s"):
             await asyncio.wait_for(run, 30)
 
 
