@@ -27,7 +27,6 @@ from bot.localapi.cluster import Processes, free_port
 from bot.localapi.forwarder import TcpForwarder
 from bot.storage.schema import utcnow
 from tests.test_several_processes import (
-    CHATS,
     REPO,
     database,  # noqa: F401 (the fixture)
     prepare_broadcast,
@@ -36,6 +35,7 @@ from tests.test_several_processes import (
     wait_until,
 )
 
+CHATS = 300  # of the 600 chats prepare_broadcast adds
 CONCURRENCY = 4
 SEND_TIME = 0.1  # seconds each sendMessage takes: CONCURRENCY messages are always in flight
 LOOPS = ("delivery.send", "delivery.heartbeat", "delivery.scan_pushes", "delivery.enqueue_digests")
@@ -126,9 +126,13 @@ async def test_a_worker_survives_database_cuts_and_health_tells_the_truth(
                 return await rows_sent(database) == CHATS
 
             await wait_until(all_sent, within=60)
-            await asyncio.sleep(2 * 3)  # every loop passes again (the longest interval: 3 s)
-            status, metrics = await get(f"{base}/metrics")
-            passes = loop_passes(metrics)
+            restored_at = cut_at + CUTS[-1]
+
+            async def every_loop_passed_again() -> bool:
+                passes = loop_passes((await get(f"{base}/metrics"))[1])
+                return all(passes.get(name, 0) > restored_at for name in LOOPS)
+
+            await wait_until(every_loop_passed_again, within=15, step=0.5)
         finally:
             await processes.stop_all()
         log = processes.log(worker)
@@ -154,9 +158,8 @@ async def test_a_worker_survives_database_cuts_and_health_tells_the_truth(
     for health, returncode in after:
         assert health[0] == 0 and health[1].startswith("ready: ")
         assert returncode is None  # the same process, not a restart
-    assert set(received) == set(range(1, CHATS + 1))
+    assert set(received) == set(range(1, CHATS + 1))  # every chat, and no other
     assert max(received.values()) <= 2
     assert max(per_cut.values(), default=0) <= CONCURRENCY, per_cut
-    assert all(passes[name] > cut_at + CUTS[-1] for name in LOOPS), passes
-    assert status == 200 and worker.returncode == 0  # a clean stop at the end
+    assert worker.returncode == 0  # a clean stop at the end
     assert failures and "Traceback" not in log
