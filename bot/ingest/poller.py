@@ -27,7 +27,7 @@ from bot.ingest.pipeline import IngestReport
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
-from bot.supervisor import is_transient, supervise
+from bot.supervisor import is_transient, one_line, supervise
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,9 @@ async def _renewing(db: Database, feed_id: int, held_until: datetime) -> AsyncIt
                     if not await sources.extend_claim(conn, feed_id, held, until):
                         return
                 held = until
-            except Exception:  # the next renewal tries again; the lease outlasts two misses
-                logger.exception("feed %s: claim not renewed", feed_id, extra={"feed": feed_id})
+            except Exception as error:  # the next renewal tries again; the lease outlasts two
+                why, about = one_line(error), {"feed": feed_id}
+                logger.warning("feed %s: claim not renewed (%s)", feed_id, why, extra=about)
 
     task = asyncio.create_task(renew(), name=f"feed-{feed_id}-claim")
     try:
