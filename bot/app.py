@@ -236,18 +236,27 @@ class ServiceFailed(Exception):
     with a non-zero status, for systemd to start it again, rather than run on without it."""
 
 
+class ServiceEnded(Exception):
+    """A background service returned while the process was not stopping."""
+
+
 @dataclass(slots=True)
 class Failure:
-    """The first background service of the process that ended by an error."""
+    """The first background service of the process that ended by an error (or ended at all
+    before the process was asked to stop)."""
 
     happened: asyncio.Event = field(default_factory=asyncio.Event)
     error: BaseException | None = None
 
-    def record(self, task: asyncio.Task) -> None:
-        if task.cancelled() or task.exception() is None:
+    def record(self, task: asyncio.Task, stop: asyncio.Event) -> None:
+        if task.cancelled():
             return
         error = task.exception()
-        if isinstance(first_cause(error), LoopGaveUp):
+        if error is None and not stop.is_set():
+            error = ServiceEnded(f"{task.get_name()} returned before the process was stopped")
+        if error is None:
+            return
+        if isinstance(first_cause(error), LoopGaveUp | ServiceEnded):
             logger.critical("service %s stopped: %s", task.get_name(), one_line(error))
         else:  # a bug: its traceback is the report
             logger.error("service %s stopped", task.get_name(), exc_info=error)
@@ -284,7 +293,7 @@ class RunningServices:
             task = asyncio.create_task(
                 service(db, bot, settings, stop, offload), name=service.__name__
             )
-            task.add_done_callback(failure.record)
+            task.add_done_callback(functools.partial(failure.record, stop=stop))
             tasks.append(task)
         return cls(stop, tasks)
 

@@ -29,15 +29,29 @@ async def test_feed_poller_without_feeds_stops_at_once(tmp_path):
     await db.close()
 
 
-@pytest.mark.parametrize(("role", "webhook"), [("worker", False), ("all", False), ("all", True)])
-async def test_a_service_that_gives_up_ends_the_run_with_an_error(tmp_path, role, webhook):
+async def gives_up(db, bot, settings, stop, offload) -> None:
+    await asyncio.sleep(0.1)
+    raise LoopGaveUp("delivery.send failed for 300 s")
+
+
+async def returns(db, bot, settings, stop, offload) -> None:
+    await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("role", "webhook", "service", "says"),
+    [
+        ("worker", False, gives_up, r"LoopGaveUp: delivery\.send failed for 300 s"),
+        ("all", False, gives_up, r"LoopGaveUp: delivery\.send failed for 300 s"),
+        ("all", True, gives_up, r"LoopGaveUp: delivery\.send failed for 300 s"),
+        ("worker", False, returns, r"ServiceEnded: returns returned before the process was"),
+    ],
+)
+async def test_a_service_that_gives_up_or_ends_ends_the_run_with_an_error(
+    tmp_path, role, webhook, service, says
+):
     """Never a zombie: the process ends (non-zero, for systemd) instead of running without
     its sending, whether it long-polls, takes a webhook or only works."""
-
-    async def gives_up(db, bot, settings, stop, offload) -> None:
-        await asyncio.sleep(0.1)
-        raise LoopGaveUp("delivery.send failed for 300 s")
-
     async with LocalBotAPI() as api:
         settings = Settings(
             _env_file=None,
@@ -53,11 +67,11 @@ async def test_a_service_that_gives_up_ends_the_run_with_an_error(tmp_path, role
             role=role,
             webhook=webhook,
             bot=build_bot("123456:TEST", settings),
-            services=[gives_up],
+            services=[service],
             handle_signals=False,
             polling_timeout=1,
         )
-        with pytest.raises(ServiceFailed, match=r"LoopGaveUp: delivery\.send failed for 300 s"):
+        with pytest.raises(ServiceFailed, match=says):
             await asyncio.wait_for(run, 30)
 
 
