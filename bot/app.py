@@ -439,13 +439,19 @@ async def _work(dp: Dispatcher, bot: Bot, *, handle_signals: bool) -> None:
         await running.stop(within=dp["settings"].shutdown_grace + SERVICE_STOP_MARGIN)
 
 
-async def _until_signal(handle_signals: bool, ends: asyncio.Event) -> None:
-    """Until SIGTERM or SIGINT (when `handle_signals`), or until `ends` is set."""
+async def _until_signal(handle_signals: bool, failed: asyncio.Event) -> None:
+    """Until SIGTERM or SIGINT (when `handle_signals`), or until a service `failed`."""
+    stop = asyncio.Event()
     if handle_signals:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, ends.set)
-    await ends.wait()
+            loop.add_signal_handler(signum, stop.set)
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(failed.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 class SecretWebhook(SimpleRequestHandler):
