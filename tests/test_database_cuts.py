@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from bot.delivery.outbox import Outbox, article_item
 from bot.localapi import Fault, LocalBotAPI
 from bot.localapi.cluster import Processes, free_port
-from bot.localapi.forwarder import TcpForwarder
 from bot.storage.schema import utcnow
+from tests.support.forwarder import TcpForwarder
 from tests.test_several_processes import (
     REPO,
     database,  # noqa: F401 (the fixture)
