@@ -44,7 +44,14 @@ from bot.middlewares import (
 )
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
-from bot.supervisor import LoopGaveUp, first_cause, one_line, supervise, wait_for_database
+from bot.supervisor import (
+    LoopGaveUp,
+    first_cause,
+    give_up_when_silent,
+    one_line,
+    supervise,
+    wait_for_database,
+)
 from bot.web import build_app, serving
 
 if TYPE_CHECKING:
@@ -403,9 +410,15 @@ async def run_bot(
 async def _poll(dp: Dispatcher, bot: Bot, *, handle_signals: bool, polling_timeout: int) -> None:
     conflict = StopOnConflict(dp)
     bot.session.middleware(conflict)
-    stop_on_failure = asyncio.create_task(_stop_polling_after(dp["failure"].happened, dp))
+    failure: Failure = dp["failure"]
+    stop_on_failure = asyncio.create_task(_stop_polling_after(failure.happened, dp))
     with metrics.LOOPS.watch("polling", polling_timeout) as polled:
         bot.session.middleware(AfterCall(methods.GetUpdates, polled))
+        # aiogram retries a failed getUpdates forever: past SVODKA_LOOP_GIVE_UP the process ends.
+        watchdog = asyncio.create_task(
+            give_up_when_silent("polling", dp["settings"].loop_give_up), name="polling"
+        )
+        watchdog.add_done_callback(functools.partial(failure.record, stop=asyncio.Event()))
         try:
             await dp.start_polling(
                 bot,
@@ -415,6 +428,7 @@ async def _poll(dp: Dispatcher, bot: Bot, *, handle_signals: bool, polling_timeo
             )
         finally:
             stop_on_failure.cancel()
+            watchdog.cancel()
     if conflict.conflict is not None:
         raise AnotherPoller(
             "another process is receiving this bot's updates (Telegram answered 409 Conflict): "

@@ -192,6 +192,11 @@ class Loops:
                 found.append(f"{name} last ran {ago:.0f} s ago (every {watched.every:g} s)")
         return found
 
+    def silent_for(self, name: str) -> float | None:
+        """Seconds since the loop last completed a pass; None if it is not running."""
+        watched = self._loops.get(name)
+        return None if watched is None else self.clock() - watched.last
+
     def stopped(self) -> list[str]:
         return sorted(name for name, watched in self._loops.items() if watched.stopped)
 

@@ -153,6 +153,26 @@ async def supervise(name: str, every: float, body: Body, stop: asyncio.Event, se
     await Supervisor(settings.loop_give_up).run(name, every, body, stop)
 
 
+async def give_up_when_silent(
+    name: str,
+    give_up: float,
+    *,
+    loops: Loops = LOOPS,
+    pause: Pause = pause,
+    check: float = DATABASE_CHECK,
+) -> None:
+    """For a loop that retries by itself (aiogram's long polling backs off and tries again
+    forever): LoopGaveUp once it has completed no pass for `give_up` seconds."""
+    never = asyncio.Event()
+    while True:
+        await pause(never, check)
+        silent = loops.silent_for(name)
+        if silent is not None and silent >= give_up:
+            raise LoopGaveUp(
+                f"{name} completed no pass for {silent:.0f} s (SVODKA_LOOP_GIVE_UP={give_up:g})"
+            )
+
+
 async def wait_for_database(
     db, give_up: float, *, clock: Callable[[], float] = time.monotonic, pause: Pause = pause
 ) -> None:

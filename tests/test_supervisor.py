@@ -12,7 +12,13 @@ from sqlalchemy.exc import OperationalError
 
 from bot.metrics import Loops
 from bot.storage.database import Database
-from bot.supervisor import DatabaseUnreachable, LoopGaveUp, Supervisor, wait_for_database
+from bot.supervisor import (
+    DatabaseUnreachable,
+    LoopGaveUp,
+    Supervisor,
+    give_up_when_silent,
+    wait_for_database,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 LOST = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
@@ -107,8 +113,8 @@ async def test_a_loop_that_cannot_resume_gives_up_after_the_setting():
     with pytest.raises(LoopGaveUp, match=r"delivery.send failed for 100 s .*GIVE_UP=100\)"):
         await supervisor(time, give_up=100).run("delivery.send", 1.0, body, asyncio.Event())
     assert time.now == 100  # the last wait is cut to end at the give-up point, not past it
-    assert time.pauses == [1, 2, 4, 8, *[10] * 9, 5]
-    assert len(calls) == 15
+    assert time.pauses == [1, 2, 4, 8, *[10] * 8, 5]
+    assert len(calls) == 14
 
 
 async def test_a_completed_pass_starts_the_give_up_time_anew():
@@ -142,6 +148,23 @@ async def test_stop_during_the_backoff_ends_the_loop_without_another_try():
     await sup.run("delivery.heartbeat", 3.0, body, stop)
     assert len(calls) == 1
     assert sup.loops.problems() == []  # a loop that ended is no longer watched
+
+
+@pytest.mark.parametrize(("passes_at", "gives_up_at"), [((), 30), ((20,), 50), ((20, 45), 75)])
+async def test_a_loop_that_retries_by_itself_is_given_up_when_silent(passes_at, gives_up_at):
+    """aiogram's long polling retries forever; past the setting without a pass, it is over."""
+    time = FakeTime()
+    loops = Loops(clock=time)
+    with loops.watch("polling", 10.0) as ran:
+
+        async def pause(stop: asyncio.Event, seconds: float) -> None:
+            await time.pause(stop, seconds)
+            if time.now in passes_at:
+                ran()
+
+        with pytest.raises(LoopGaveUp, match=r"polling completed no pass for 30 s"):
+            await give_up_when_silent("polling", 30, loops=loops, pause=pause)
+    assert time.now == gives_up_at
 
 
 async def test_the_start_waits_for_the_database_logging_every_5_s_then_one_error(caplog):

@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bot.app import ServiceFailed, build_bot, poll_feeds, response_types, run_bot, settle_memory
 from bot.config import Settings
 from bot.handlers import routers
-from bot.localapi import LocalBotAPI
+from bot.localapi import Fault, LocalBotAPI
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 from bot.supervisor import LoopGaveUp
@@ -72,6 +72,29 @@ async def test_a_service_that_gives_up_or_ends_ends_the_run_with_an_error(
             polling_timeout=1,
         )
         with pytest.raises(ServiceFailed, match=says):
+            await asyncio.wait_for(run, 30)
+
+
+async def test_polling_that_cannot_resume_ends_the_run_with_an_error(tmp_path):
+    """aiogram retries a failing getUpdates forever; SVODKA_LOOP_GIVE_UP ends that."""
+    async with LocalBotAPI() as api:
+        api.fail(Fault.server_error(502), method="getUpdates", times=None)
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+            telegram_api=api.base_url,
+            listen="off",
+            loop_give_up=2,
+            ingest_workers=1,
+        )
+        run = run_bot(
+            settings,
+            bot=build_bot("123456:TEST", settings),
+            services=[],
+            handle_signals=False,
+            polling_timeout=1,
+        )
+        with pytest.raises(ServiceFailed, match=r"LoopGaveUp: polling completed no pass for 2 s"):
             await asyncio.wait_for(run, 30)
 
 
