@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from bot.storage import workers
@@ -69,7 +69,7 @@ class Heartbeat:
     async def beat_forever(self, stop: asyncio.Event) -> None:
         """A beat every SVODKA_WORKER_HEARTBEAT seconds until `stop`, under the supervisor."""
 
-        async def beats(ran) -> None:
+        async def beats(ran: Callable[[], None]) -> None:
             while not stop.is_set():
                 await pause(stop, self.interval)
                 await self.beat()
