@@ -15,7 +15,7 @@ import hmac
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,14 @@ from bot.middlewares import (
 )
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
+from bot.supervisor import (
+    LoopGaveUp,
+    first_cause,
+    give_up_when_silent,
+    one_line,
+    supervise,
+    wait_for_database,
+)
 from bot.web import build_app, serving
 
 if TYPE_CHECKING:
@@ -83,6 +91,7 @@ def build_dispatcher(
     # no dialogs: no FSM per update
     dp = Dispatcher(disable_fsm=True, db=db, settings=settings, offload=offload or INLINE)
     dp["services"] = default_services() if services is None else list(services)
+    dp["failure"] = Failure()
     dp.update.outer_middleware(DedupMiddleware(shared=None if db.is_sqlite else db))
     throttle = ThrottleMiddleware(
         settings.throttle_rate, settings.throttle_burst, max_pending=settings.throttle_pending
@@ -154,11 +163,18 @@ async def poll_feeds(
 ) -> None:
     """The feed poller. Its ingest stack (numpy, scipy, trafilatura: about 50 MB) is imported
     only once there is a feed to poll; a bot fed by `svodka ingest` alone never loads it."""
-    while not await _has_feeds(db):
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), FEED_CHECK_INTERVAL)
-        if stop.is_set():
-            return
+
+    async def until_a_feed(ran: Callable[[], None]) -> None:
+        while not await _has_feeds(db):
+            ran()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), FEED_CHECK_INTERVAL)
+            if stop.is_set():
+                return
+
+    await supervise("feeds", FEED_CHECK_INTERVAL, until_a_feed, stop, settings)
+    if stop.is_set():
+        return
     from bot.ingest.poller import poll_feeds_forever
 
     await poll_feeds_forever(db, settings, stop, offload)
@@ -195,11 +211,14 @@ async def _on_startup(
     services: list[Service],
     offload: Offload,
     throttle: ThrottleMiddleware,
+    failure: Failure,
 ) -> None:
     bot.session.middleware(CountAnswers(throttle))
     bot.session.middleware(RetryAnswers(settings.reply_deadline))  # inner: counted once
     await set_commands(bot)
-    dispatcher["running_services"] = RunningServices.start(services, db, bot, settings, offload)
+    dispatcher["running_services"] = RunningServices.start(
+        services, db, bot, settings, offload, failure
+    )
 
 
 async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
@@ -219,6 +238,45 @@ async def _on_shutdown(dispatcher: Dispatcher, settings: Settings) -> None:
     await running.stop(within=max(0.0, deadline - loop.time()) + SERVICE_STOP_MARGIN)
 
 
+class ServiceFailed(Exception):
+    """A background service ended by an error (a loop gave up, or a bug): the process ends
+    with a non-zero status, for systemd to start it again, rather than run on without it."""
+
+
+class ServiceEnded(Exception):
+    """A background service returned while the process was not stopping."""
+
+
+@dataclass(slots=True)
+class Failure:
+    """The first background service of the process that ended by an error (or ended at all
+    before the process was asked to stop)."""
+
+    happened: asyncio.Event = field(default_factory=asyncio.Event)
+    error: BaseException | None = None
+
+    def record(self, task: asyncio.Task, stop: asyncio.Event) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None and not stop.is_set():
+            error = ServiceEnded(f"{task.get_name()} returned before the process was stopped")
+        if error is None:
+            return
+        if isinstance(first_cause(error), LoopGaveUp | ServiceEnded):
+            logger.critical("service %s stopped: %s", task.get_name(), one_line(error))
+        else:  # a bug: its traceback is the report
+            logger.error("service %s stopped", task.get_name(), exc_info=error)
+        if self.error is None:
+            self.error = error
+        self.happened.set()
+
+    def check(self) -> None:
+        """Raise ServiceFailed if a service failed."""
+        if self.error is not None:
+            raise ServiceFailed(f"a background service stopped: {one_line(self.error)}")
+
+
 @dataclass(slots=True)
 class RunningServices:
     """The background services of a process, started as tasks."""
@@ -228,7 +286,13 @@ class RunningServices:
 
     @classmethod
     def start(
-        cls, services: Iterable[Service], db: Database, bot: Bot, settings: Settings, offload
+        cls,
+        services: Iterable[Service],
+        db: Database,
+        bot: Bot,
+        settings: Settings,
+        offload,
+        failure: Failure,
     ) -> RunningServices:
         stop = asyncio.Event()
         tasks = []
@@ -236,7 +300,7 @@ class RunningServices:
             task = asyncio.create_task(
                 service(db, bot, settings, stop, offload), name=service.__name__
             )
-            task.add_done_callback(_report_failure)
+            task.add_done_callback(functools.partial(failure.record, stop=stop))
             tasks.append(task)
         return cls(stop, tasks)
 
@@ -250,11 +314,6 @@ class RunningServices:
         for task in pending:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-
-
-def _report_failure(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("service %s stopped", task.get_name(), exc_info=task.exception())
 
 
 class AfterCall(BaseRequestMiddleware):
@@ -311,7 +370,9 @@ async def run_bot(
     the services. With `webhook`, updates arrive at SVODKA_WEBHOOK_URL instead of by long
     polling. Migrations are applied first; the database, the bot's session and the ingest
     workers are closed at the end (a given `db` stays open: its owner closes it).
-    Raises AnotherPoller if another process long-polls the same token."""
+    Raises AnotherPoller if another process long-polls the same token, DatabaseUnreachable if
+    the database does not answer within SVODKA_LOOP_GIVE_UP of the start, ServiceFailed when
+    a background service stops (its loop gave up)."""
     from bot.ingest.offload import ProcessOffload
 
     metrics.set_role(role)
@@ -327,6 +388,7 @@ async def run_bot(
     bot = bot or build_bot(settings.require_token(), settings)
     offload = ProcessOffload(settings.ingest_workers)
     try:
+        await wait_for_database(db, settings.loop_give_up)
         await upgrade(db)
         await assign_unassigned(db)
         dp = build_dispatcher(db, settings, services=services, offload=offload)
@@ -339,9 +401,10 @@ async def run_bot(
                 await _work(dp, bot, handle_signals=handle_signals)
             elif webhook:
                 await set_webhook(bot, dp, settings)
-                await _until_signal(handle_signals)
+                await _until_signal(handle_signals, dp["failure"].happened)
             else:
                 await _poll(dp, bot, handle_signals=handle_signals, polling_timeout=polling_timeout)
+        dp["failure"].check()
     finally:
         await offload.shutdown()
         await bot.session.close()
@@ -352,14 +415,25 @@ async def run_bot(
 async def _poll(dp: Dispatcher, bot: Bot, *, handle_signals: bool, polling_timeout: int) -> None:
     conflict = StopOnConflict(dp)
     bot.session.middleware(conflict)
+    failure: Failure = dp["failure"]
+    stop_on_failure = asyncio.create_task(_stop_polling_after(failure.happened, dp))
     with metrics.LOOPS.watch("polling", polling_timeout) as polled:
         bot.session.middleware(AfterCall(methods.GetUpdates, polled))
-        await dp.start_polling(
-            bot,
-            handle_signals=handle_signals,
-            polling_timeout=polling_timeout,
-            allowed_updates=dp.resolve_used_update_types(),
+        # aiogram retries a failed getUpdates forever: past SVODKA_LOOP_GIVE_UP the process ends.
+        watchdog = asyncio.create_task(
+            give_up_when_silent("polling", dp["settings"].loop_give_up), name="polling"
         )
+        watchdog.add_done_callback(functools.partial(failure.record, stop=asyncio.Event()))
+        try:
+            await dp.start_polling(
+                bot,
+                handle_signals=handle_signals,
+                polling_timeout=polling_timeout,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
+        finally:
+            stop_on_failure.cancel()
+            watchdog.cancel()
     if conflict.conflict is not None:
         raise AnotherPoller(
             "another process is receiving this bot's updates (Telegram answered 409 Conflict): "
@@ -367,23 +441,36 @@ async def _poll(dp: Dispatcher, bot: Bot, *, handle_signals: bool, polling_timeo
         )
 
 
+async def _stop_polling_after(failed: asyncio.Event, dp: Dispatcher) -> None:
+    await failed.wait()
+    await dp.stop_polling()
+
+
 async def _work(dp: Dispatcher, bot: Bot, *, handle_signals: bool) -> None:
     """The background services without any updates, until SIGTERM or SIGINT (or until the
-    task is cancelled, when `handle_signals` is off)."""
-    running = RunningServices.start(dp["services"], dp["db"], bot, dp["settings"], dp["offload"])
+    task is cancelled, when `handle_signals` is off), or until one of them fails."""
+    running = RunningServices.start(
+        dp["services"], dp["db"], bot, dp["settings"], dp["offload"], dp["failure"]
+    )
     try:
-        await _until_signal(handle_signals)
+        await _until_signal(handle_signals, dp["failure"].happened)
     finally:
         await running.stop(within=dp["settings"].shutdown_grace + SERVICE_STOP_MARGIN)
 
 
-async def _until_signal(handle_signals: bool) -> None:
+async def _until_signal(handle_signals: bool, failed: asyncio.Event) -> None:
+    """Until SIGTERM or SIGINT (when `handle_signals`), or until a service `failed`."""
     stop = asyncio.Event()
     if handle_signals:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(failed.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 class SecretWebhook(SimpleRequestHandler):

@@ -292,12 +292,13 @@ def _run_until_stopped(settings, role: str, webhook: bool) -> int:
 
     from aiogram.exceptions import AiogramError
 
-    from bot.app import AnotherPoller, run_bot
+    from bot.app import AnotherPoller, ServiceFailed, run_bot
+    from bot.supervisor import DatabaseUnreachable
 
     try:
         with asyncio.Runner(loop_factory=_fast_loop()) as runner:
             runner.run(run_bot(settings, role=role, webhook=webhook))
-    except AnotherPoller as error:
+    except (AnotherPoller, DatabaseUnreachable, ServiceFailed) as error:
         logging.getLogger("svodka").critical("cannot run: %s", error)
         return 1
     except AiogramError as error:  # Telegram (or what stands at SVODKA_TELEGRAM_API) refused

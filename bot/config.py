@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # DEBUG adds aiogram's line per update; WARNING keeps only what needs a look.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds sends in flight may finish
+    # A background loop failing (database or network lost) this long ends the process with a
+    # non-zero status for systemd to restart it; also how long a start waits for the database.
+    loop_give_up: float = Field(default=300.0, gt=0)
 
     # Webhook mode (`svodka run --webhook`): the URL Telegram posts updates to (https for
     # Telegram; passed as given), the secret it must send along, its parallel connections.

@@ -43,8 +43,17 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def first_cause(error: BaseException) -> BaseException:
+    """The first error inside task groups' ExceptionGroups (the error itself if none)."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
 def one_line(error: BaseException) -> str:
-    """An error as one bounded line (its type and first line), without a URL's password."""
+    """An error as one bounded line (its type and first line; inside an ExceptionGroup, its
+    first cause's), without a URL's password: database errors run to pages."""
+    error = first_cause(error)
     lines = str(error).strip().splitlines()
     detail = _without_passwords(lines[0][:300]) if lines else ""
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__

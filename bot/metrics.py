@@ -166,6 +166,8 @@ class _Watched:
     every: float
     last: float
     stopped: bool = False
+    failing: str | None = None  # the error of a loop waiting to retry (bot/supervisor.py)
+    failing_since: float = 0.0
 
 
 class Loops:
@@ -186,6 +188,7 @@ class Loops:
 
         def ran() -> None:
             watched.last = self.clock()
+            watched.failing = None
             LOOP_LAST_RUN.labels(_role, name).set(watched.last)
 
         ran()
@@ -199,17 +202,32 @@ class Loops:
                 del self._loops[name]
                 LOOP_LAST_RUN.remove(_role, name)
 
+    def failing(self, name: str, error: str) -> None:
+        """The loop failed and waits to retry: not ready until its next completed pass."""
+        watched = self._loops[name]
+        if watched.failing is None:
+            watched.failing_since = self.clock()
+        watched.failing = error
+
     def problems(self) -> list[str]:
-        """One line per loop that stopped or is late; empty when all run on time."""
+        """One line per loop that stopped, is failing or is late; empty when all run on time."""
         now = self.clock()
         found = []
         for name, watched in sorted(self._loops.items()):
             ago = now - watched.last
             if watched.stopped:
                 found.append(f"{name} stopped")
+            elif watched.failing is not None:
+                since = now - watched.failing_since
+                found.append(f"{name} failing for {since:.0f} s ({watched.failing})")
             elif ago > 2 * watched.every + LATE_SLACK:
                 found.append(f"{name} last ran {ago:.0f} s ago (every {watched.every:g} s)")
         return found
+
+    def silent_for(self, name: str) -> float | None:
+        """Seconds since the loop last completed a pass; None if it is not running."""
+        watched = self._loops.get(name)
+        return None if watched is None else self.clock() - watched.last
 
     def stopped(self) -> list[str]:
         return sorted(name for name, watched in self._loops.items() if watched.stopped)

@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.config import ConfigError, Settings
+from bot.logs import one_line
 from bot.metrics import LOOPS, Loops
 from bot.storage.database import Database
 
@@ -160,7 +161,7 @@ async def readiness(db: Database, loops: Loops | None = None) -> dict[str, str]:
     except Exception as error:  # any failure to answer is the finding, whatever its kind
         # The detail names hosts, ports, databases and roles: for the log, not for whoever
         # can reach /readyz.
-        logger.warning("readiness: the database did not answer: %s", _one_line(error))
+        logger.warning("readiness: the database did not answer: %s", one_line(error))
         failed["database"] = f"no answer ({type(error).__name__})"
     else:
         if current != head_revision():
@@ -189,12 +190,6 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _one_line(error: BaseException) -> str:
-    words = str(error).strip().splitlines()
-    detail = words[0][:200] if words else ""
-    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-
-
 async def check_health(settings: Settings, *, url: str | None = None) -> tuple[bool, str]:
     """`svodka health`: ask the running process's /readyz when the listener is on (it alone
     knows its loops), at `url` when given (one of several processes on a host); with
@@ -218,7 +213,7 @@ async def check_health(settings: Settings, *, url: str | None = None) -> tuple[b
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as answer:
             body = await answer.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-        return False, f"not ready: no answer from {url} ({_one_line(error)}); is svodka run up?"
+        return False, f"not ready: no answer from {url} ({one_line(error)}); is svodka run up?"
     if not isinstance(body, dict) or not isinstance(body.get("failed", {}), dict):
         return False, f"not ready: {url} answered {answer.status}, not as svodka does"
     if body.get("ready") is True:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
+from bot.logs import one_line
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
 
@@ -46,18 +47,24 @@ class SenderLock:
         self._conn: AsyncConnection | None = None
 
     @contextlib.asynccontextmanager
-    async def held(self, stop: asyncio.Event) -> AsyncIterator[asyncio.Event | None]:
-        """Wait until this worker is the sender (or `stop`); inside the block, an event that is
-        set if the lock is lost (None if `stop` came first). Released on the way out."""
+    async def held(
+        self, stop: asyncio.Event, ran: Callable[[], None] = lambda: None
+    ) -> AsyncIterator[asyncio.Event | None]:
+        """Wait until this worker is the sender (or `stop`), calling `ran()` at each look while
+        standing by; inside the block, an event that is set if the lock is lost (None if `stop`
+        came first). Released on the way out. Every claim is freed on the way in: the sender
+        is the only claimer, and a new one (or this one sending again after it lost the
+        database) has nothing in flight. A database error is raised (for the supervisor)."""
         metrics.sender(self.worker, False)
         if self.db.is_sqlite:
+            await self._release_claims()
             metrics.sender(self.worker, True)
             try:
                 yield asyncio.Event()  # the only process on the file: never lost
             finally:
                 metrics.sender(self.worker, False)
             return
-        if not await self._acquire(stop):
+        if not await self._acquire(stop, ran):
             yield None
             return
         lost = asyncio.Event()
@@ -72,24 +79,30 @@ class SenderLock:
                 await watch
             await self._release()
 
-    async def _acquire(self, stop: asyncio.Event) -> bool:
+    async def _acquire(self, stop: asyncio.Event, ran: Callable[[], None]) -> bool:
         announced = False
         while not stop.is_set():
             try:
                 if await self._try_lock():
                     log.info("this worker is the sender now")
-                    async with self.db.transaction() as conn:
-                        await queries.release_others(conn, self.worker)
+                    await self._release_claims()
                     return True
-            except Exception:
-                log.exception("could not ask for the sender lock; trying again")
+            except BaseException:
                 await self._release()
+                raise
+            ran()
             if not announced:
                 log.info("standing by: another worker is sending")
                 announced = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.poll)
         return False
+
+    async def _release_claims(self) -> None:
+        async with self.db.transaction() as conn:
+            freed = await queries.release_all(conn)
+        if freed:
+            log.info("%d claimed deliveries freed for sending", freed)
 
     async def _try_lock(self) -> bool:
         if self._conn is None:
@@ -106,8 +119,8 @@ class SenderLock:
             await asyncio.sleep(WATCH_INTERVAL)
             try:
                 await self._conn.execute(text("SELECT 1"))
-            except Exception:
-                log.exception("the sender lock's connection is gone: sending stops")
+            except Exception as error:
+                log.warning("sender lock's connection gone (%s): sending stops", one_line(error))
                 lost.set()
                 return
 

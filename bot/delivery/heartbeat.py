@@ -14,11 +14,13 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from bot.logs import one_line
 from bot.storage import workers
 from bot.storage.database import Database
+from bot.supervisor import pause, supervise
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +38,24 @@ class Heartbeat:
         self.sole = db.is_sqlite if sole is None else sole
         self.id = new_worker_id()
         self.role = role
+        self.settings = settings
         self.interval = settings.worker_heartbeat
         self.timeout = timedelta(seconds=settings.worker_timeout)
+        self.taken_for_dead = asyncio.Event()  # set when a beat found this worker's row gone
 
     @contextlib.asynccontextmanager
     async def alive(self) -> AsyncIterator[Heartbeat]:
-        """Registered (and beating) inside the block; deleted on the way out, which hands back
-        whatever this worker still holds."""
+        """Registered inside the block (`beat_forever` keeps it so); deleted on the way out,
+        which hands back whatever this worker still holds."""
         await self._register()
-        task = asyncio.create_task(self._beat_forever(), name="heartbeat")
         try:
             yield self
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            async with self.db.transaction() as conn:
-                await workers.leave(conn, self.id)
+            try:
+                async with self.db.transaction() as conn:
+                    await workers.leave(conn, self.id)
+            except Exception as error:  # the database is away: the others reap this row
+                log.warning("worker %s could not sign off (%s)", self.id, one_line(error))
 
     async def _register(self) -> None:
         async with self.db.transaction() as conn:
@@ -64,13 +67,16 @@ class Heartbeat:
         if freed:
             log.info("%d stopped worker(s) removed: their claimed deliveries are free", freed)
 
-    async def _beat_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
+    async def beat_forever(self, stop: asyncio.Event) -> None:
+        """A beat every SVODKA_WORKER_HEARTBEAT seconds until `stop`, under the supervisor."""
+
+        async def beats(ran: Callable[[], None]) -> None:
+            while not stop.is_set():
+                await pause(stop, self.interval)
                 await self.beat()
-            except Exception:  # the database may be away for a moment; the next beat retries
-                log.exception("worker heartbeat failed")
+                ran()
+
+        await supervise("delivery.heartbeat", self.interval, beats, stop, self.settings)
 
     async def beat(self) -> None:
         """Prove this worker alive, and free the claims of workers that are not."""
@@ -81,6 +87,7 @@ class Heartbeat:
                 # also be sent by another worker (at most one duplicate each, as after a crash).
                 log.warning("worker %s was taken for dead; registering again", self.id)
                 await workers.register(conn, self.id, self.role, socket.gethostname(), os.getpid())
+                self.taken_for_dead.set()
             reaped = await workers.reap(conn, self.timeout, keep=self.id)
         if reaped:
             log.info("%d silent worker(s) removed: their claimed deliveries are free", reaped)

@@ -60,10 +60,12 @@ class Outbox:
 
     async def hand_back(self, ids: Collection[int], *, after: float = 0.0) -> None:
         """Claims of this worker given up: free for a restart or another worker at once (a
-        graceful stop), or after `after` seconds."""
+        graceful stop), or after `after` seconds; rows it no longer holds stay as they are."""
+        if self.worker is None:
+            raise RuntimeError("an outbox without a worker holds no claims")
         due = self.clock() + timedelta(seconds=after) if after else None
         async with self._transaction() as conn:
-            await queries.release(conn, ids, due=due)
+            await queries.release(conn, ids, worker=self.worker, due=due)
 
     async def claim(self, limit: int) -> list[Delivery]:
         if self.worker is None:

@@ -47,6 +47,7 @@ from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
 from bot.logs import redact, secret_parts
 from bot.storage.deliveries import Delivery
+from bot.supervisor import backoff
 
 GLOBAL_FLOOD_WINDOW = 1.0  # seconds: 429s in two chats this close mean the bot as a whole
 # Telegram cannot read the message as sent: its entities, or a link in them (an article's
@@ -123,13 +124,6 @@ def outcome(error: AiogramError) -> str:
 def _says(error: TelegramAPIError, phrases: tuple[str, ...]) -> bool:
     message = error.message.lower()
     return any(phrase in message for phrase in phrases)
-
-
-def backoff(attempt: int, *, base: float, cap: float, rand: Callable[[], float]) -> float:
-    """Delay before retry number `attempt` (1, 2, ...): doubling, capped, with jitter in its
-    upper half so that a burst of failures does not come back as a burst."""
-    delay = min(cap, base * 2 ** (attempt - 1))
-    return delay / 2 + rand() * delay / 2
 
 
 class FloodWatch:

@@ -15,8 +15,8 @@ from itertools import groupby
 from operator import attrgetter
 
 from aiogram import Bot
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import metrics
 from bot.delivery import retention
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.election import SenderLock
@@ -31,6 +31,7 @@ from bot.storage import deliveries as queries
 from bot.storage.database import Database
 from bot.storage.deliveries import Delivery
 from bot.storage.schema import utcnow
+from bot.supervisor import supervise
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,16 @@ class StoredChats:
 async def run_delivery(
     db: Database, bot: Bot, settings, stop: asyncio.Event, *, clock: Clock = utcnow
 ) -> None:
-    """Deliver pushes and digests until `stop` is set."""
+    """Deliver pushes and digests until `stop` is set; each loop (and the heartbeat) under the
+    supervisor, which retries it through database and network failures."""
     async with Heartbeat(db, settings).alive() as heartbeat:
-        await _deliver(db, bot, settings, stop, clock, heartbeat.id)
+        await _deliver(db, bot, settings, stop, clock, heartbeat)
 
 
 async def _deliver(
-    db: Database, bot: Bot, settings, stop: asyncio.Event, clock: Clock, worker: str
+    db: Database, bot: Bot, settings, stop: asyncio.Event, clock: Clock, heartbeat: Heartbeat
 ) -> None:
+    worker = heartbeat.id
     outbox = Outbox(db, clock, worker=worker)
     limiter = Limiter(Limits.from_settings(settings))
     sender = Sender(bot, outbox, limiter, StoredChats(db), Composer(db, settings), settings)
@@ -85,17 +88,25 @@ async def _deliver(
     async def prune() -> None:
         await retention.prune_old_rows(db, settings, clock())
 
+    async def send_while_elected(ran: Callable[[], None]) -> None:
+        await _send_while_elected(
+            SenderLock(db, worker, poll=settings.delivery_poll),
+            lambda: SendLoop(outbox, sender, limiter, settings),
+            takeover_pause(settings),
+            stop,
+            ran,
+            heartbeat.taken_for_dead,
+        )
+
+    # A loop that gives up (bot/supervisor.py) ends the group, the others with it: the
+    # process then ends for its supervisor to restart it, never running on without them.
     async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(_every(settings.push_scan_interval, stop, scan_pushes))
-        tasks.create_task(_every(retention.INTERVAL, stop, prune))
-        tasks.create_task(_every(settings.digest_check_interval, stop, enqueue_digests))
+        tasks.create_task(heartbeat.beat_forever(stop))
+        tasks.create_task(_every(settings.push_scan_interval, stop, scan_pushes, settings))
+        tasks.create_task(_every(retention.INTERVAL, stop, prune, settings))
+        tasks.create_task(_every(settings.digest_check_interval, stop, enqueue_digests, settings))
         tasks.create_task(
-            _send_while_elected(
-                SenderLock(db, worker, poll=settings.delivery_poll),
-                lambda: SendLoop(outbox, sender, limiter, settings),
-                takeover_pause(settings),
-                stop,
-            )
+            supervise("delivery.send", settings.delivery_poll, send_while_elected, stop, settings)
         )
 
 
@@ -110,16 +121,24 @@ def takeover_pause(settings) -> float:
 
 
 async def _send_while_elected(
-    lock: SenderLock, send_loop: Callable[[], SendLoop], pause: float, stop: asyncio.Event
+    lock: SenderLock,
+    send_loop: Callable[[], SendLoop],
+    pause: float,
+    stop: asyncio.Event,
+    ran: Callable[[], None],
+    taken_for_dead: asyncio.Event,
 ) -> None:
-    """Send while this worker is the sender; stand by while another one is."""
+    """Send while this worker is the sender; stand by while another one is. A lost database
+    ends this with its error (the supervisor starts it again). Taken for dead by the other
+    workers (its claims freed), it stops sending what it claimed before and starts afresh."""
     while not stop.is_set():
-        async with lock.held(stop) as lost:
+        async with lock.held(stop, ran) as lost:
             if lost is None:
                 return
             await _wait(stop, pause)
-            async with _either(stop, lost) as sending_ends:
-                await send_loop().run(sending_ends)
+            taken_for_dead.clear()
+            async with _either(stop, lost, taken_for_dead) as sending_ends:
+                await send_loop().run(sending_ends, ran)
 
 
 @contextlib.asynccontextmanager
@@ -140,17 +159,19 @@ async def _either(*events: asyncio.Event) -> AsyncIterator[asyncio.Event]:
         await asyncio.gather(*relays, return_exceptions=True)
 
 
-async def _every(interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]]) -> None:
-    """Run `job` now and then every `interval` seconds; a failed run is logged, not fatal."""
-    with metrics.LOOPS.watch(f"delivery.{job.__name__}", interval) as ran:
+async def _every(
+    interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]], settings
+) -> None:
+    """Run `job` now and then every `interval` seconds; a failed run is retried by the
+    supervisor (backed off), and ends the process if it keeps failing."""
+
+    async def passes(ran: Callable[[], None]) -> None:
         while not stop.is_set():
-            try:
-                await job()
-            except Exception:
-                log.exception("delivery job %s failed; next try in %s s", job.__name__, interval)
-            else:
-                ran()
+            await job()
+            ran()
             await _wait(stop, interval)
+
+    await supervise(f"delivery.{job.__name__}", interval, passes, stop, settings)
 
 
 class SendLoop:
@@ -167,21 +188,31 @@ class SendLoop:
         self.queue: asyncio.Queue[list[Delivery] | None] = asyncio.Queue()
         self.held: set[int] = set()  # ids claimed by this process and not settled yet
         self.stranded: set[int] = set()  # claimed, failed without an outcome: to hand back
+        self.lost_database: Exception | None = None  # a sending worker could not record a send
+        self._halt = asyncio.Event()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        workers = [
-            asyncio.create_task(self._work(stop)) for _ in range(self.settings.delivery_concurrency)
-        ]
-        try:
-            await self._feed(stop)
-        finally:
-            await self._shut_down(workers)
+    async def run(self, stop: asyncio.Event, ran: Callable[[], None] = lambda: None) -> None:
+        """Send until `stop`; raises the database's error when a send could not be recorded.
 
-    async def _feed(self, stop: asyncio.Event) -> None:
-        with metrics.LOOPS.watch("delivery.send", self.settings.delivery_poll) as ran:
-            while not stop.is_set():
-                await self._claim_more(stop)
-                ran()
+        Sending stops at once then: a message that cannot be marked sent would go again, so
+        each sending worker has at most the message it had in flight unrecorded (a cut of the
+        database duplicates at most SVODKA_DELIVERY_CONCURRENCY messages)."""
+        async with _either(stop, self._halt) as ends:
+            workers = [
+                asyncio.create_task(self._work(ends))
+                for _ in range(self.settings.delivery_concurrency)
+            ]
+            try:
+                await self._feed(ends, ran)
+            finally:
+                await self._shut_down(workers)
+        if self.lost_database is not None:
+            raise self.lost_database
+
+    async def _feed(self, stop: asyncio.Event, ran: Callable[[], None]) -> None:
+        while not stop.is_set():
+            await self._claim_more(stop)
+            ran()
 
     async def _claim_more(self, stop: asyncio.Event) -> None:
         room = self.batch - len(self.held)
@@ -204,10 +235,16 @@ class SendLoop:
     async def _work(self, stop: asyncio.Event) -> None:
         while (chat_batch := await self.queue.get()) is not None:
             for row in chat_batch:
-                if stop.is_set():
+                # `_halt` read here, not only through `stop` (which relays it a step later):
+                # no worker starts another message once one could not record its own.
+                if stop.is_set() or self._halt.is_set():
                     break  # left in `held`: released at shutdown
                 try:
                     proceed = await self.sender.deliver(row)
+                except (SQLAlchemyError, OSError) as error:  # a send may go unrecorded: stop
+                    self.lost_database = self.lost_database or error
+                    self._halt.set()  # left in `held`; its claim is freed when sending resumes
+                    break
                 except Exception:
                     # No outcome was recorded: the row is handed back before the next claim,
                     # due after the longest retry delay (a row that always fails is no loop).

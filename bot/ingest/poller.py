@@ -25,9 +25,11 @@ from bot.ingest.channels import poll_channel
 from bot.ingest.feeds import FEED_BUDGET, PAGES_BUDGET, mark_failed, poll_feed
 from bot.ingest.offload import INLINE, Offload
 from bot.ingest.pipeline import IngestReport
+from bot.logs import one_line
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
+from bot.supervisor import is_transient, supervise
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +46,21 @@ than the shortest poll interval (SVODKA_FEED_POLL_INTERVAL is at least a minute)
 async def poll_feeds_forever(
     db: Database, settings: Settings, stop: asyncio.Event, offload: Offload = INLINE
 ) -> None:
-    """Poll feeds as they fall due until `stop` is set. One broken feed never stops others."""
+    """Poll feeds as they fall due until `stop` is set. One broken feed never stops others;
+    a lost database stops all pollers, and the supervisor starts them again."""
     # A pass of a poller: a wait for the next due feed, or one poll (a fetch, parsing, item
     # pages within their budget).
     longest_pass = MAX_SLEEP + settings.fetch_timeout * (PAGES_BUDGET + 1) + FEED_BUDGET
     async with fetch.open_session(settings) as session:
-        with metrics.LOOPS.watch("feeds", longest_pass) as ran:
-            pollers = (
-                _poll_in_turn(db, settings, stop, session=session, offload=offload, ran=ran)
-                for _ in range(FEEDS_AT_ONCE)
-            )
-            await asyncio.gather(*pollers)
+
+        async def pollers(ran: Callable[[], None]) -> None:
+            async with asyncio.TaskGroup() as group:  # one failing ends the others
+                for _ in range(FEEDS_AT_ONCE):
+                    group.create_task(
+                        _poll_in_turn(db, settings, stop, session=session, offload=offload, ran=ran)
+                    )
+
+        await supervise("feeds", longest_pass, pollers, stop, settings)
 
 
 async def _poll_in_turn(
@@ -102,8 +108,9 @@ async def _renewing(db: Database, feed_id: int, held_until: datetime) -> AsyncIt
                     if not await sources.extend_claim(conn, feed_id, held, until):
                         return
                 held = until
-            except Exception:  # the next renewal tries again; the lease outlasts two misses
-                logger.exception("feed %s: claim not renewed", feed_id, extra={"feed": feed_id})
+            except Exception as error:  # the next renewal tries again; the lease outlasts two
+                why, about = one_line(error), {"feed": feed_id}
+                logger.warning("feed %s: claim not renewed (%s)", feed_id, why, extra=about)
 
     task = asyncio.create_task(renew(), name=f"feed-{feed_id}-claim")
     try:
@@ -127,7 +134,9 @@ async def poll_claimed(
     try:
         poll = poll_channel if feed.kind == sources.CHANNEL else poll_feed
         report = await poll(db, feed, settings, session=session, offload=offload)
-    except Exception as error:  # a bug or a lost database must not stop the others
+    except Exception as error:  # a bug must not stop the others
+        if is_transient(error):
+            raise  # the database is lost: the supervisor stops the pollers and starts them again
         logger.exception("feed %s: poll failed", feed.url, extra={"feed": feed.id})
         await mark_failed(db, feed, settings, f"internal error: {error!r}")
         return IngestReport()

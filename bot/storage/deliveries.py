@@ -228,23 +228,27 @@ async def last_errors(conn: AsyncConnection, *, limit: int = 5) -> list[Delivery
 
 
 async def release(
-    conn: AsyncConnection, ids: Collection[int], *, due: datetime | None = None
+    conn: AsyncConnection, ids: Collection[int], *, worker: str, due: datetime | None = None
 ) -> None:
-    """Claimed rows given up without an outcome: free for any worker (at `due`, if given)."""
+    """Rows `worker` claimed and gave up without an outcome: free for any worker (at `due`, if
+    given). Rows no longer claimed by it (it was taken for dead) are left as they are."""
     later = {} if due is None else {"next_attempt_at": due}
     await conn.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == PENDING)
+        .where(
+            deliveries.c.id.in_(list(ids)),
+            deliveries.c.state == PENDING,
+            deliveries.c.claimed_by == worker,
+        )
         .values(claimed_by=None, **later)
     )
 
 
-async def release_others(conn: AsyncConnection, worker: str) -> int:
-    """Free the rows claimed by any worker but `worker` (a new sender takes over)."""
+async def release_all(conn: AsyncConnection) -> int:
+    """Free every claimed row (a sender starts: only a sender claims, and it has none in
+    flight yet)."""
     result = await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.claimed_by.is_not(None), deliveries.c.claimed_by != worker)
-        .values(claimed_by=None)
+        update(deliveries).where(deliveries.c.claimed_by.is_not(None)).values(claimed_by=None)
     )
     return result.rowcount
 

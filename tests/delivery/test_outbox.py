@@ -106,6 +106,40 @@ async def test_a_clean_stop_hands_claims_back_at_once(world, make_settings):
         assert [row.id for row in await other.claim(10)] == [two.id]
 
 
+async def test_a_worker_taken_for_dead_registers_again_and_frees_nothing_it_lost(
+    world, make_settings
+):
+    """Its claims went to another worker while it was silent: handing back what it held
+    leaves them with that worker (freeing them would let a row be sent twice)."""
+    await world.chat(1)
+    settings = make_settings()
+    first, second = (
+        Heartbeat(world.db, settings, sole=False),
+        Heartbeat(world.db, settings, sole=False),
+    )
+    async with first.alive(), second.alive():
+        mine = Outbox(world.db, Clock(NOW), worker=first.id)
+        other = Outbox(world.db, Clock(NOW), worker=second.id)
+        await mine.enqueue([{"chat_id": 1, "item": "digest:2026-11-26"}])
+        [held] = await mine.claim(10)
+        async with world.db.transaction() as conn:  # reaped by the others while silent
+            await conn.execute(
+                update(workers)
+                .where(workers.c.id == first.id)
+                .values(heartbeat_at=NOW - timedelta(days=1))
+            )
+        await second.beat()
+        assert [row.id for row in await other.claim(10)] == [held.id]
+        await first.beat()
+        assert first.taken_for_dead.is_set()
+        async with world.db.read() as conn:
+            assert first.id in set(await conn.scalars(select(workers.c.id)))
+        await mine.hand_back([held.id])
+        async with world.db.read() as conn:
+            owner = await conn.scalar(select(deliveries.c.claimed_by))
+        assert owner == second.id
+
+
 async def test_rows_of_inactive_chats_are_not_claimed(world, make_settings):
     await world.chat(1)
     async with Heartbeat(world.db, make_settings()).alive() as worker:

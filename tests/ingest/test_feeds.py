@@ -11,7 +11,9 @@ import pytest
 from aiohttp import web
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from bot.ingest import poller as feed_poller
 from bot.ingest.feeds import parse_feed, poll_feed
 from bot.ingest.fetch import open_session
 from bot.ingest.pipeline import ingest_paths_or_urls
@@ -239,6 +241,33 @@ async def test_the_poller_runs_until_stopped(database, site, settings):
     await asyncio.wait_for(poller, timeout=5)
     async with database.read() as conn:
         assert await articles.count(conn) == 1
+
+
+async def test_the_poller_comes_back_after_a_lost_database(database, site, settings, monkeypatch):
+    """The first claim meets a lost connection: the pollers stop, back off and start again
+    (a second at most), instead of ending for good."""
+    body = rss([{"title": "Хоккей", "link": site.url("/sport/1"), "html": html(PARAGRAPHS)}])
+    await add_feed(database, site.serve("/rss", body, content_type="application/rss+xml"))
+    claim, lost = feed_poller.claim_feed, []
+
+    async def claim_after_a_cut(db):
+        if not lost:
+            lost.append(True)
+            raise OperationalError("claim", {}, ConnectionRefusedError("connection refused"))
+        return await claim(db)
+
+    monkeypatch.setattr(feed_poller, "claim_feed", claim_after_a_cut)
+    stop = asyncio.Event()
+    polling = asyncio.create_task(poll_feeds_forever(database, settings, stop))
+    for _ in range(100):
+        async with database.read() as conn:
+            if await articles.count(conn) or polling.done():
+                break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(polling, timeout=5)
+    async with database.read() as conn:
+        assert lost and await articles.count(conn) == 1
 
 
 async def test_svodka_ingest_reads_a_feed_url_once(database, site, settings):
