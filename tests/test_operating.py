@@ -216,6 +216,7 @@ def test_log_lines_name_role_and_pid_and_per_update_lines_wait_for_debug(json_li
 async def test_build_info_and_the_sender_gauge(tmp_path):
     from bot.delivery.election import SenderLock
     from bot.storage.database import Database
+    from bot.storage.migrate import upgrade
 
     metrics.build_info()
     labels = {"role": metrics.role(), "version": "0.1.0", "revision": schema_revision()}
@@ -223,6 +224,7 @@ async def test_build_info_and_the_sender_gauge(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'sender.db'}")
     sender = {"role": metrics.role(), "worker": "w1"}
     try:
+        await upgrade(db)  # taking the sender's turn frees the outbox's claims
         async with SenderLock(db, "w1", poll=0.1).held(asyncio.Event()):
             assert REGISTRY.get_sample_value("svodka_sender", sender) == 1
     finally:

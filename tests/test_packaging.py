@@ -28,7 +28,7 @@ def test_the_wheel_holds_the_application_and_no_tests(tmp_path):
     [wheel] = tmp_path.glob("svodka-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.startswith("svodka-")}
-    assert tops == {"bot", "summarizer"}
+    assert tops == {"bot", "summarizer", "localapi"}  # localapi: the demo and fake-telegram
     assert not [name for name in names if "/tests/" in name or name.startswith("tests/")]
     assert not [name for name in names if Path(name).name.startswith(("test_", "conftest"))]
     versions = "bot/storage/migrations/versions/"

@@ -9,6 +9,7 @@ import pytest
 from bot import texts
 from bot.handlers.admin import in_russian
 from bot.storage import articles, sources
+from tests.ingest.test_pipeline import SEED_FILES
 
 ARTICLE = (
     "Заречный мост откроют после ремонта в декабре\n\n"
@@ -106,7 +107,7 @@ async def test_stats(harness):
     [reply] = await harness.say("/stats", user=harness.admin)
     lines = reply["text"].splitlines()
     assert lines[0] == "Статистика"
-    assert lines[1] == "Статей: 15"
+    assert lines[1] == f"Статей: {len(SEED_FILES)}"
     assert lines[2].startswith("По темам: ") and "Экономика" in lines[2]
     assert lines[3] == "Чатов: 1 (личных 1, групп 0, каналов 0)"
     assert re.fullmatch(r"База данных: \d+\.\d МБ", lines[5]) and lines[5] != "База данных: 0.0 МБ"

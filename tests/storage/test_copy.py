@@ -121,7 +121,7 @@ async def test_a_filled_sqlite_archive_copies_whole_into_postgresql(tmp_path, mo
             assert set(await conn.scalars(select(outbox.c.claimed_by))) == {None}
         monkeypatch.setenv("SVODKA_DATABASE_URL", archive)
         assert await svodka("db", "copy", "--to", url) == 0  # again: everything there already
-        assert "articles: 15 rows (copied before)" in capsys.readouterr().out
+        assert f"articles: {len(rows['articles'])} rows (copied before)" in capsys.readouterr().out
         async with target.transaction() as conn:  # new ids follow the copied ones
             feed = await sources.add_feed(conn, "https://other.example/rss")
         assert feed.id == max(row[0] for row in rows["sources"]) + 1
