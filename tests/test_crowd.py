@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from bot import texts
@@ -19,6 +20,8 @@ from bot.storage.schema import chats, subscriptions
 from localapi import LocalBotAPI, RateLimits, user
 from tests.support.cluster import Processes, RoundRobin, free_port, site
 from tests.test_several_processes import REPO, SECRET, database, process_env  # noqa: F401
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 USERS = 300
 SAYS = ("/start", "/subscribe экономика", "/instant on")

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 
 import aiohttp
+import pytest
 from sqlalchemy.engine import make_url
 
 from bot.delivery.outbox import Outbox, article_item
@@ -34,6 +35,8 @@ from tests.test_several_processes import (
     rows_sent,
     wait_until,
 )
+
+pytestmark = pytest.mark.processes  # starts real svodka processes
 
 CHATS = 300  # of the 600 chats prepare_broadcast adds
 CONCURRENCY = 4

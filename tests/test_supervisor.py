@@ -193,6 +193,7 @@ async def test_a_database_that_answers_is_not_waited_for(tmp_path):
     assert time.pauses == []
 
 
+@pytest.mark.processes
 async def test_run_with_an_unreachable_database_exits_1_with_one_line(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",

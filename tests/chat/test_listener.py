@@ -159,6 +159,7 @@ async def open_idle(url: str, count: int) -> list[asyncio.StreamWriter]:
     return writers
 
 
+@pytest.mark.processes
 @pytest.mark.skipif(not shutil.which("prlimit"), reason="needs prlimit (util-linux)")
 async def test_idle_connections_past_the_file_limit_leave_health_and_answers(tmp_path):
     log = tmp_path / "run.log"

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.config import Settings
@@ -66,6 +67,7 @@ async def test_an_old_article_imported_now_is_not_pushed(world, make_settings):
     assert await pushed(world.db) == {(1, f"article:{fresh}")}
 
 
+@pytest.mark.processes
 async def test_an_article_ingested_by_another_process_is_pushed_within_ten_seconds(
     sqlite_world, make_settings, bot_api, bot, tmp_path
 ):

@@ -6,6 +6,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A bot stand-in: starts the pool, writes its worker's pid to a file, then waits to be killed.
@@ -39,6 +41,7 @@ async def wait_for(check, seconds: float) -> bool:
     return check()
 
 
+@pytest.mark.processes
 async def test_workers_end_when_the_bot_is_killed(tmp_path):
     pid_file = tmp_path / "worker.pid"
     holder = await asyncio.create_subprocess_exec(

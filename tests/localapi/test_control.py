@@ -96,6 +96,7 @@ async def test_bad_control_requests_are_one_line_400s(fake, path, body, error):
     assert "\n" not in answer["error"]
 
 
+@pytest.mark.processes
 async def test_a_rehearsal_through_the_program(tmp_path):
     """`svodka fake-telegram` and `svodka run` as processes; a user's /start through the
     control API is answered."""
