@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_SENTENCES = 3
+SUMMARY_SENTENCES = 5  # stored; pushes and /latest show 1, 3 (default) or 5 of them
 MIN_WORDS = 8
 MAX_ANALYZED_CHARS = 100_000
 """Lemmas (search index, fingerprint) come from the body's start: longer than any news story,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import String, bindparam, cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.ingest.adverts import is_advert
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.database import Database
@@ -64,6 +65,7 @@ class ArticleView:
     # publication time of its newest article.
     sources: tuple[SourceLink, ...] = ()
     story_last_at: datetime | None = None
+    advert: bool = False  # marked as advertising (bot/ingest/adverts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
                 "published_at": new.published_at,
                 "title_lemmas": new.title_lemmas,
                 "text_lemmas": new.text_lemmas,
+                "advert": is_advert(new.title, new.body),
             }
             for new in batch
         ],
@@ -329,17 +332,21 @@ async def latest(
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
     limit: int = 5,
     before_id: int | None = None,
 ) -> list[ArticleView]:
-    """The newest articles (by ingest order) in any of `topics` or matching any of `keywords`
-    (user words, matched on lemmas); both empty: everything. Page on with `before_id`."""
+    """The newest articles (by ingest order) in any of `topics`, matching any of `keywords`
+    (user words, matched on lemmas) or seen at any of the outlets `sources`; all empty:
+    everything. Page on with `before_id`."""
     page = {"before": NEWEST if before_id is None else before_id, "limit": limit}
-    if not topics and not keywords:
+    if not topics and not keywords and not sources:
         return await get_many(conn, list(await conn.scalars(_NEWEST, page)))
     found: set[int] = set()
     for slug in topics:
         found.update(await conn.scalars(_NEWEST_IN_TOPIC, {**page, "topic": slug}))
+    for name in sources:
+        found.update(await conn.scalars(_NEWEST_FROM_SOURCE, {**page, "name": name}))
     groups = query_groups(keywords)
     if groups:
         matches = dialect.match_newest(conn, groups)
@@ -362,6 +369,15 @@ _NEWEST_IN_TOPIC = (
         article_topics.c.article_id < bindparam("before"),
     )
     .order_by(article_topics.c.article_id.desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_FROM_SOURCE = (
+    select(article_sources.c.article_id)
+    .where(
+        article_sources.c.name == bindparam("name"),
+        article_sources.c.article_id < bindparam("before"),
+    )
+    .order_by(article_sources.c.article_id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -394,11 +410,22 @@ async def among(
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
 ) -> set[int]:
-    """Those of the articles `ids` that latest() with these `topics` and `keywords` lists."""
-    if not topics and not keywords:
+    """Those of the articles `ids` that latest() with these `topics`, `keywords` and
+    `sources` lists."""
+    if not topics and not keywords and not sources:
         return set(ids)
     found: set[int] = set()
+    if ids and sources:
+        found.update(
+            await conn.scalars(
+                select(article_sources.c.article_id).where(
+                    dialect.one_of(conn, article_sources.c.article_id, ids),
+                    dialect.one_of(conn, article_sources.c.name, sources),
+                )
+            )
+        )
     if ids and topics:
         found.update(
             await conn.scalars(
@@ -470,6 +497,7 @@ _VIEWS = select(
     articles.c.published_at,
     articles.c.ingested_at,
     articles.c.story_id,
+    articles.c.advert,
     summaries.c.text.label("summary"),
     _RANKED_TOPICS.label("topics"),
     _first_source(article_sources.c.url).label("source_url"),
@@ -500,6 +528,7 @@ def _view(row) -> ArticleView:
         ingested_at=row.ingested_at,
         summary_sentences=sentences,
         story_id=row.story_id,
+        advert=row.advert,
     )
 
 

@@ -13,6 +13,7 @@ from bot.storage.schema import chats, subscriptions
 
 TOPIC = "topic"
 KEYWORD = "keyword"
+SOURCE = "source"  # an outlet or channel, by its name as readers see it (article_sources.name)
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,17 @@ class Chat:
     active: bool
     added_by: int | None
     last_digest_at: datetime | None
+    delivery_asked: bool = True
+    link_preview: bool | None = None  # None: on for instant pushes, off for digests
+    summary_sentences: int | None = None  # None: the default length
+    show_ads: bool = False
 
 
 @dataclass(frozen=True)
 class Subscription:
     id: int
-    kind: str  # TOPIC | KEYWORD
-    value: str  # topic slug, or the keyword's lemmas joined by " "
+    kind: str  # TOPIC | KEYWORD | SOURCE
+    value: str  # topic slug, the keyword's lemmas joined by " ", or the outlet's name
     label: str  # as the user typed it (the topic's name for topics)
 
 
@@ -48,6 +53,10 @@ _CHAT_COLUMNS = (
     chats.c.active,
     chats.c.added_by,
     chats.c.last_digest_at,
+    chats.c.delivery_asked,
+    chats.c.link_preview,
+    chats.c.summary_sentences,
+    chats.c.show_ads,
 )
 
 _SUBSCRIPTION_COLUMNS = (
@@ -103,6 +112,11 @@ async def set_digest_time(conn: AsyncConnection, chat_id: int, digest_time: str 
 
 async def set_instant(conn: AsyncConnection, chat_id: int, instant: bool) -> None:
     await conn.execute(update(chats).where(chats.c.id == chat_id).values(instant=instant))
+
+
+async def set_chat_options(conn: AsyncConnection, chat_id: int, **options: object) -> None:
+    """Set reader options of a chat: delivery_asked, link_preview, summary_sentences, show_ads."""
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(**options))
 
 
 async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> None:
