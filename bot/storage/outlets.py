@@ -48,7 +48,7 @@ async def by_name(conn: AsyncConnection, name: str) -> str | None:
     """The outlet named `name`, in any letter case ("медуза" finds "Медуза")."""
     wanted = " ".join(name.split()).casefold()
     names = await conn.scalars(
-        select(distinct(article_sources.c.name)).where(article_sources.c.name.is_not(None))
+        select(article_sources.c.name).distinct().where(article_sources.c.name.is_not(None))
     )
     return next((found for found in names if found.casefold() == wanted), None)
 
