@@ -291,3 +291,20 @@ async def test_preview_and_length_settings_reach_send_message(harness_with):
         assert first["link_preview_options"] == {"is_disabled": False, "url": url}
         assert "Комета видна." in first["text"] and "Вторая фраза" not in first["text"]
         assert second["link_preview_options"]["is_disabled"] is True
+
+
+async def test_a_channel_follows_outlets_beside_topics(harness):
+    from bot.localapi import channel_chat
+
+    channel = channel_chat(-1001234567890, "Новости Заречного", username="zarechny_news")
+    harness.api.add_chat(channel)
+    harness.api.set_member(channel["id"], harness.user["id"], "administrator")
+    harness.api.set_member(channel["id"], 123456, "administrator")
+    await add_article(harness, "Сайт Медузы", outlet="Медуза", url="https://meduza.io/news/1")
+    [reply] = await harness.say("/channel add @zarechny_news нетакого.рф 09:00")
+    assert reply["text"] == "Не знаю тем: нетакого.рф. Все темы — /topics."
+    [reply] = await harness.say("/channel add @zarechny_news спорт, источник Медуза 09:00")
+    assert reply["text"].endswith("по темам: Спорт, Медуза.")
+    async with harness.db.read() as conn:
+        subs = await chats.list_subscriptions(conn, channel["id"])
+    assert {(sub.kind, sub.value) for sub in subs} == {("topic", "sport"), ("source", "Медуза")}
