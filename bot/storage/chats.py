@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
-from bot.storage.schema import chats, subscriptions
+from bot.storage.schema import chats, mutes, subscriptions
 
 TOPIC = "topic"
 KEYWORD = "keyword"
@@ -127,7 +127,7 @@ async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> N
 
 
 async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
-    """A group became a supergroup with a new id: move its settings and subscriptions."""
+    """A group became a supergroup with a new id: move its settings, subscriptions and mutes."""
     if await get_chat(conn, old_id) is None:
         return
     if await get_chat(conn, new_id) is None:
@@ -144,6 +144,11 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
     ).where(subscriptions.c.chat_id == old_id)
     statement = dialect.insert(conn.dialect, subscriptions).from_select(
         ["chat_id", "kind", "value", "label"], moved
+    )
+    await conn.execute(statement.on_conflict_do_nothing())
+    muted = select(func.cast(new_id, chats.c.id.type), mutes.c.kind, mutes.c.value, mutes.c.label)
+    statement = dialect.insert(conn.dialect, mutes).from_select(
+        ["chat_id", "kind", "value", "label"], muted.where(mutes.c.chat_id == old_id)
     )
     await conn.execute(statement.on_conflict_do_nothing())
     await conn.execute(delete(chats).where(chats.c.id == old_id))

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
 from bot.storage.articles import ArticleView
-from bot.storage.schema import chats, mutes
+from bot.storage.schema import articles, chats, mutes
 
 WORD = "word"
 SOURCE = "source"
@@ -39,12 +39,16 @@ class Hidden:
         """Whether every one of `outlets` (a story's, or an article's) is muted."""
         return bool(outlets) and bool(self.sources) and self.sources.issuperset(outlets)
 
+    def hides_words(self, lemmas: frozenset[str]) -> bool:
+        """Whether a text with these lemmas has every lemma of a muted word."""
+        return any(lemmas.issuperset(word.split()) for word in self.words)
+
     def hides(self, advert: bool, outlets: Collection[str], lemmas: frozenset[str]) -> bool:
         """Whether an article (or a story's representative) is hidden, given its lemmas."""
         return (
             (advert and not self.show_ads)
             or self.hides_outlets(outlets)
-            or any(lemmas.issuperset(word.split()) for word in self.words)
+            or self.hides_words(lemmas)
         )
 
 
@@ -127,6 +131,9 @@ def _hidden(show_ads: bool, pairs: Sequence[tuple[str, str]]) -> Hidden:
     )
 
 
+_LEMMAS_OF = select(articles.c.id, articles.c.title_lemmas, articles.c.text_lemmas).where(
+    articles.c.id.in_(bindparam("ids", expanding=True))
+)
 _HIDDEN = (
     select(chats.c.show_ads, mutes.c.kind, mutes.c.value)
     .outerjoin(mutes, mutes.c.chat_id == chats.c.id)
@@ -135,15 +142,27 @@ _HIDDEN = (
 
 
 async def visible(
-    conn: AsyncConnection, views: Sequence[ArticleView], hidden: Hidden
+    conn: AsyncConnection,
+    views: Sequence[ArticleView],
+    hidden: Hidden,
+    *,
+    checked: Collection[int] = (),
 ) -> list[ArticleView]:
     """`views` without those the chat hides: advertising (unless shown), those matching a
     muted word, and those whose outlets are all muted (a story's: every outlet that told it;
-    an article not told as a story yet: its own)."""
-    words = [word.split() for word in hidden.words]
+    an article not told as a story yet: its own). Articles in `checked` passed the words
+    already and are not looked up again."""
+    unchecked = [view.id for view in views if view.id not in checked]
     matched: set[int] = set()
-    if words and views:
-        matched = set(await conn.scalars(dialect.match_among(conn, words, [v.id for v in views])))
+    if hidden.words and unchecked:
+        # Lemmas read by primary key and compared here: a full-text MATCH would first find
+        # every article with a common word ("выборы") in the whole archive.
+        rows = await conn.execute(_LEMMAS_OF, {"ids": unchecked})
+        matched = {
+            article_id
+            for article_id, title, text in rows
+            if hidden.hides_words(frozenset(f"{title} {text}".split()))
+        }
     return [
         view
         for view in views

@@ -257,7 +257,7 @@ async def latest_page(
     told = await tell(conn, found, limit=count, shown=shown)
     if hidden is None:
         return told
-    views = await visible(conn, told.views, hidden)
+    views = await visible(conn, told.views, hidden, checked={view.id for view in found})
     # Everything read was hidden, but the archive goes on: the next page reads on from there.
     before = told.before if told.before is not None or exhausted else lowest
     return Told(views, before)

@@ -96,6 +96,7 @@ async def test_a_new_chat_is_asked_once_and_gets_a_digest_at_nine_in_its_own_zon
         user = harness.user["id"]
         await harness.say("/timezone Asia/Almaty")
         reply, asked = await harness.say("/subscribe экономика", count=2)
+        assert reply["text"].startswith("Готово")
         assert asked["text"] == texts.DELIVERY_ASK.format("Asia/Almaty")
         assert labels(asked) == [
             texts.BUTTON_DELIVERY_INSTANT,

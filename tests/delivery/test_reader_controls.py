@@ -167,3 +167,16 @@ async def test_migration_0012_goes_back_and_forth_keeping_chats(database):
         # A chat from before 0012 chose its delivery already: it is not asked again.
         assert chat.delivery_asked and not chat.show_ads and chat.link_preview is None
         assert await mutes.listed(conn, 5) == []
+
+
+@pytest.mark.parametrize("supergroup_known", [False, True])
+async def test_a_group_that_becomes_a_supergroup_keeps_its_mutes(world, supergroup_known):
+    await world.chat(-100, "group")
+    if supergroup_known:
+        await world.chat(-1001, "supergroup")
+    await mute(world, -100, mutes.WORD, "санкция")
+    async with world.db.transaction() as conn:
+        await chats.migrate_chat(conn, -100, -1001)
+    async with world.db.read() as conn:
+        assert [m.value for m in await mutes.listed(conn, -1001)] == ["санкция"]
+        assert await mutes.listed(conn, -100) == []
