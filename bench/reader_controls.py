@@ -5,9 +5,11 @@ followed and mutes (words, outlets, advertising), against the same page without 
 
 The archive is bench/archive.py's (real news sentences, written in bulk), with each article its
 own story, its source one of OUTLETS outlets (the first few the busiest, as in real feeds) and
-one article in a hundred marked as advertising. Each row times what /latest does for one chat
-after its update is parsed: its subscriptions and mutes read, then the story page
-(stories.latest_page: articles, mutes, stories and their sources), on SQLite.
+one article in a hundred marked as advertising. The first rows time the article query alone
+(as bench/archive.py does); the others what /latest does for one chat after its update is
+parsed: its subscriptions and mutes read, then the story page (stories.latest_page: articles,
+mutes, stories and their sources), on SQLite. Each in wall time and in CPU time of the
+process (all threads), which a machine shared with other work inflates less.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from archive import build_archive, sentence_pool  # noqa: E402  (bench/ is on sys.path)
 from report import print_targets  # noqa: E402
 
-from bot.storage import Database, chats, mutes, stories  # noqa: E402
+from bot.storage import Database, articles, chats, mutes, stories  # noqa: E402
+from bot.storage.articles import STORY_READ  # noqa: E402
 
 RUNS = 200
 PAGE = 5
@@ -116,29 +119,43 @@ async def latest_for(conn, chat_id: int, *, filtered: bool) -> list:
     return (await stories.latest_page(conn, **query, count=PAGE, hidden=hidden)).views
 
 
-async def _median_ms(run: Callable[[], Awaitable[list]]) -> tuple[float, float]:
+async def _median_ms(run: Callable[[], Awaitable[list]], wanted: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `run` (CPU of every thread of the process, the
+    SQLite worker's included: on a shared machine it counts what the page costs, not the wait
+    for a core)."""
     await run()
-    timings = []
+    walls, cpus = [], []
     for _ in range(RUNS):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         found = await run()
-        timings.append((time.perf_counter() - started) * 1000)
-    assert len(found) == PAGE, f"a page came out with {len(found)} stories"
-    return statistics.median(timings), statistics.quantiles(timings, n=20)[-1]
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    assert len(found) >= wanted, f"{len(found)} found, {wanted} wanted"
+    return statistics.median(walls), statistics.median(cpus)
 
 
 async def bench(path: Path) -> list[tuple[str, float, float]]:
     db = Database(f"sqlite+aiosqlite:///{path}")
     results = []
     async with db.read() as conn:
-        # The page as it was before reader controls: no mutes read, none applied.
-        median, p95 = await _median_ms(lambda: latest_for(conn, 1, filtered=False))
-        results.append(("/latest before mutes (baseline)", median, p95))
-        for chat_id, label in LABELS.items():
-            median, p95 = await _median_ms(
-                lambda chat_id=chat_id: latest_for(conn, chat_id, filtered=True)
+        # The article query alone (bench/archive.py's "latest" rows), by topic and by outlet.
+        for label, query in (
+            ("articles.latest, topic sport (baseline)", {"topics": ["sport"]}),
+            ("articles.latest, source followed", {"sources": ["Outlet 07"]}),
+        ):
+            timed = await _median_ms(
+                lambda query=query: articles.latest(conn, **query, limit=PAGE * STORY_READ),
+                PAGE * STORY_READ,
             )
-            results.append((f"/latest, {label}", median, p95))
+            results.append((label, *timed))
+        # The page as it was before reader controls: no mutes read, none applied.
+        timed = await _median_ms(lambda: latest_for(conn, 1, filtered=False), PAGE)
+        results.append(("/latest before mutes (baseline)", *timed))
+        for chat_id, label in LABELS.items():
+            timed = await _median_ms(
+                lambda chat_id=chat_id: latest_for(conn, chat_id, filtered=True), PAGE
+            )
+            results.append((f"/latest, {label}", *timed))
     await db.close()
     return results
 
@@ -157,9 +174,9 @@ def main() -> None:
         results = asyncio.run(bench(archive))
     size = f"{args.archive // 1000}k"
     rows = []
-    for name, median, p95 in results:
-        rows.append((f"{name}, {size}", median, "ms median", "< 10", median < TARGET_MS))
-        rows.append(("  95th percentile", p95, "ms", "", None))
+    for name, wall, cpu in results:
+        rows.append((f"{name}, {size}", wall, "ms median", "< 10", wall < TARGET_MS))
+        rows.append(("  CPU time, all threads", cpu, "ms median", "< 10", cpu < TARGET_MS))
     print_targets(rows)
 
 
