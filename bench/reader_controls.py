@@ -22,7 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sized
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from archive import build_archive, sentence_pool  # noqa: E402  (bench/ is on sys.path)
 from report import print_targets  # noqa: E402
 
-from bot.storage import Database, articles, chats, mutes, stories  # noqa: E402
+from bot.storage import Database, articles, chats, mutes, outlets, stories  # noqa: E402
 from bot.storage.articles import STORY_READ  # noqa: E402
 
 RUNS = 200
@@ -119,13 +120,15 @@ async def latest_for(conn, chat_id: int, *, filtered: bool) -> list:
     return (await stories.latest_page(conn, **query, count=PAGE, hidden=hidden)).views
 
 
-async def _median_ms(run: Callable[[], Awaitable[list]], wanted: int) -> tuple[float, float]:
+async def _median_ms(
+    run: Callable[[], Awaitable[Sized]], wanted: int, *, runs: int = RUNS
+) -> tuple[float, float]:
     """Median wall and CPU milliseconds of `run` (CPU of every thread of the process, the
     SQLite worker's included: on a shared machine it counts what the page costs, not the wait
     for a core)."""
     await run()
     walls, cpus = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
         found = await run()
         walls.append((time.perf_counter() - wall) * 1000)
@@ -148,6 +151,14 @@ async def bench(path: Path) -> list[tuple[str, float, float]]:
                 PAGE * STORY_READ,
             )
             results.append((label, *timed))
+        # /sources: every outlet with its articles of 7 days (a scan of article_sources).
+        since = datetime(2024, 3, 1, tzinfo=UTC)
+
+        async def sources_page() -> list:
+            return (await outlets.page(conn, since, limit=10, offset=0))[0]
+
+        timed = await _median_ms(sources_page, 10, runs=RUNS // 10)
+        results.append(("/sources, a page of outlets (no target)", *timed))
         # The page as it was before reader controls: no mutes read, none applied.
         timed = await _median_ms(lambda: latest_for(conn, 1, filtered=False), PAGE)
         results.append(("/latest before mutes (baseline)", *timed))
@@ -175,8 +186,25 @@ def main() -> None:
     size = f"{args.archive // 1000}k"
     rows = []
     for name, wall, cpu in results:
-        rows.append((f"{name}, {size}", wall, "ms median", "< 10", wall < TARGET_MS))
-        rows.append(("  CPU time, all threads", cpu, "ms median", "< 10", cpu < TARGET_MS))
+        target = "no target" not in name
+        rows.append(
+            (
+                f"{name}, {size}",
+                wall,
+                "ms median",
+                "< 10" if target else "",
+                wall < TARGET_MS if target else None,
+            )
+        )
+        rows.append(
+            (
+                "  CPU time, all threads",
+                cpu,
+                "ms median",
+                "< 10" if target else "",
+                cpu < TARGET_MS if target else None,
+            )
+        )
     print_targets(rows)
 
 

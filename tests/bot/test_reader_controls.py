@@ -228,6 +228,15 @@ async def test_mute_a_word_by_its_lemma_and_bring_it_back_by_button(harness):
     assert "санкции" in back["text"]
 
 
+async def test_top_leaves_out_what_is_muted(harness):
+    await add_article(harness, "Новые санкции против банков", "Введены санкции. Банки ответили.")
+    [top] = await harness.say("/top 20")
+    assert "Новые санкции" in top["text"]
+    await harness.say("/mute санкция")
+    [top] = await harness.say("/top 20")
+    assert "Новые санкции" not in top["text"]
+
+
 async def test_mute_an_outlet_hides_its_stories(harness):
     await add_article(harness, "Пожар на складе", outlet="РЕН ТВ")
     [reply] = await harness.say("/mute источник рен тв")
