@@ -116,13 +116,14 @@ class Composer:
         async with self.db.read() as conn:
             view = await articles.get(conn, article_id) if article_id else None
             told = await stories.tell(conn, [view] if view else [])
+            views = await articles.lengthened(conn, told.views, sentences)
         return [
             outgoing(
                 render.render_article(view, tz, summary_sentences=sentences),
                 preview=preview,
                 preview_url=first_link([view]),
             )
-            for view in told.views
+            for view in views
         ]
 
     async def _digest(self, row: Delivery, tz: tzinfo) -> list[Outgoing]:

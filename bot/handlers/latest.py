@@ -14,7 +14,7 @@ from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
 from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
-from bot.storage import chats, mutes, stories
+from bot.storage import articles, chats, mutes, stories
 
 router = Router(name=__name__)
 DEFAULT_COUNT = 5
@@ -137,6 +137,7 @@ async def show_latest(
     heading = None if before_id is not None else header(LATEST_WORDING, query, about)
     tz = render.zone(chat.timezone if chat else None, settings.timezone)
     sentences = (chat.summary_sentences if chat else None) or keyboards.DEFAULT_SENTENCES
+    views = await articles.lengthened(conn, views, sentences)
     parts = render.render_articles(views, tz, header=heading, summary_sentences=sentences)
     more = None
     if len(views) == count and told.before is not None:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_SENTENCES = 5  # stored; pushes and /latest show 1, 3 (default) or 5 of them
+SUMMARY_SENTENCES = 3
+LONG_SUMMARY_SENTENCES = 5  # also stored, for readers who chose «подробно» (method "long")
 MIN_WORDS = 8
 MAX_ANALYZED_CHARS = 100_000
 """Lemmas (search index, fingerprint) come from the body's start: longer than any news story,
@@ -80,17 +81,24 @@ class Draft:
 
     def complete(self) -> NewArticle:
         """The article with its summary and topics (computed once)."""
-        from summarizer import summarize
+        from summarizer.summarize import summarize_nested
         from summarizer.topics import classify_lemmas
 
         if self.completed is None:
             new = self.new
             started = time.perf_counter()
-            summary = summarize(self.article, sentences=SUMMARY_SENTENCES)
+            # One selection gives both: the summary, and the longer one some readers choose.
+            lengths = (SUMMARY_SENTENCES, LONG_SUMMARY_SENTENCES)
+            summaries = summarize_nested(self.article, lengths)
             topics = classify_lemmas(
                 self.title_lemmas, self.body_lemmas, categories=new.source.categories
             )
-            self.completed = replace(new, summary=summary.sentences, topics=tuple(topics))
+            self.completed = replace(
+                new,
+                summary=summaries[SUMMARY_SENTENCES].sentences,
+                long_summary=summaries[LONG_SUMMARY_SENTENCES].sentences,
+                topics=tuple(topics),
+            )
             self.completed_in = time.perf_counter() - started
         return self.completed
 

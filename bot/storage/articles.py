@@ -6,7 +6,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -31,6 +31,8 @@ from summarizer import text as nlp
 
 SUMMARY_METHOD = "default"
 """The summary shown to readers; others may be stored next to it under their method names."""
+LONG_METHOD = "long"
+"""The longer summary (5 sentences) readers who chose «подробно» see, where it is longer."""
 
 MAX_INDEX_LEMMAS = 20_000
 """Lemmas indexed per article: enough for any news text, and under PostgreSQL's tsvector
@@ -107,6 +109,7 @@ class NewArticle:
     source: SourceRef
     summary: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    long_summary: tuple[str, ...] = ()  # stored only where longer than `summary`
 
 
 # -- lemmas ---------------------------------------------------------------------------------
@@ -237,6 +240,11 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
             {"article_id": id_, "method": SUMMARY_METHOD, "text": "\n".join(new.summary)}
             for id_, new in pairs
             if new.summary
+        ]
+        + [
+            {"article_id": id_, "method": LONG_METHOD, "text": "\n".join(new.long_summary)}
+            for id_, new in pairs
+            if len(new.long_summary) > len(new.summary)
         ],
     )
     await ensure_topics(conn, {slug for new in batch for slug in new.topics})
@@ -530,6 +538,26 @@ def _view(row) -> ArticleView:
         story_id=row.story_id,
         advert=row.advert,
     )
+
+
+async def lengthened(
+    conn: AsyncConnection, views: Sequence[ArticleView], sentences: int
+) -> list[ArticleView]:
+    """`views` with their long summaries (where stored) when more than the summary's sentences
+    are wanted; as they are otherwise."""
+    if not views or sentences <= max(len(view.summary_sentences) for view in views):
+        return list(views)
+    rows = await conn.execute(
+        select(summaries.c.article_id, summaries.c.text).where(
+            summaries.c.method == LONG_METHOD,
+            summaries.c.article_id.in_([view.id for view in views]),
+        )
+    )
+    long = {article_id: tuple(text.split("\n")) for article_id, text in rows}
+    return [
+        replace(view, summary_sentences=long[view.id]) if view.id in long else view
+        for view in views
+    ]
 
 
 async def take_unscanned(conn: AsyncConnection, limit: int) -> list[ArticleView]:

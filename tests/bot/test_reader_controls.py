@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -272,6 +273,24 @@ async def test_at_most_fifty_mutes(harness):
 
 
 # --- previews and length ----------------------------------------------------------------------
+
+SENTENCES = tuple(f"Фраза номер {n} о событии." for n in range(1, 6))
+
+
+@pytest.mark.parametrize(("button", "shown"), [(8, 1), (9, 3), (10, 5)])
+async def test_the_length_setting_chooses_summary_sentences_in_latest(harness, button, shown):
+    serial = next(_serial)
+    new = sample_article(
+        "Длинная история", " ".join(SENTENCES), key=f"reader-{serial}",
+        url=f"https://vestnik.example/long/{serial}",
+    )  # fmt: skip
+    stored = replace(new, summary=SENTENCES[:3], long_summary=SENTENCES)  # as ingest stores
+    async with harness.db.transaction() as conn:
+        await articles.insert(conn, stored)
+    [panel] = await harness.say("/settings")
+    await harness.press(panel, button=button)
+    [latest] = await harness.say("/latest 1")
+    assert [sentence in latest["text"] for sentence in SENTENCES] == [n < shown for n in range(5)]
 
 
 async def test_preview_and_length_settings_reach_send_message(harness_with):
