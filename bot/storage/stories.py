@@ -411,19 +411,19 @@ async def top(
         if (view.published_at or view.ingested_at) >= since:
             first_of.setdefault(_story_key(view), view)
     story_ids = [key for key in first_of if key > 0]
-    sources = await story_sources(conn, story_ids)
+    told_by = await story_sources(conn, story_ids)
     last_at = await _last_times(conn, story_ids)
 
     def rank(key: int) -> tuple[int, float]:
         view = first_of[key]
         newest = last_at.get(key) or view.published_at or view.ingested_at
-        return -max(len(sources.get(key, ())), 1), -newest.timestamp()
+        return -max(len(told_by.get(key, ())), 1), -newest.timestamp()
 
     if hidden is not None:
         shown_keys = [
             key
             for key in first_of
-            if not hidden.hides_outlets({link.outlet for link in sources.get(key, ())})
+            if not hidden.hides_outlets({link.outlet for link in told_by.get(key, ())})
         ]
     else:
         shown_keys = list(first_of)
