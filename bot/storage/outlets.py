@@ -18,16 +18,14 @@ from bot.storage.schema import article_sources, sources
 @dataclass(frozen=True, slots=True)
 class Outlet:
     name: str
-    recent: int  # articles seen in the window asked for (7 days in /sources)
+    recent: int  # articles seen (one per place seen) in the window asked for (7 days in /sources)
 
 
 async def page(
     conn: AsyncConnection, since: datetime, *, limit: int, offset: int
 ) -> tuple[list[Outlet], int]:
     """A page of outlets, the busiest since `since` first, and how many outlets there are."""
-    recent = func.count(
-        distinct(case((article_sources.c.seen_at >= since, article_sources.c.article_id)))
-    )
+    recent = func.sum(case((article_sources.c.seen_at >= since, 1), else_=0))
     rows = await conn.execute(
         select(article_sources.c.name, recent.label("recent"))
         .where(article_sources.c.name.is_not(None))

@@ -169,7 +169,8 @@ article_sources = Table(
     UniqueConstraint("article_id", "url"),
     Index("ix_article_sources_url", "url"),
     Index("ix_article_sources_source_seen", "source_id", "seen_at"),
-    Index("ix_article_sources_name", "name", "article_id"),  # source subscriptions and mutes
+    # Outlets followed (by name, newest article first) and /sources (covering: no row read).
+    Index("ix_article_sources_name", "name", "article_id", "seen_at"),
 )
 
 summaries = Table(

@@ -3,12 +3,12 @@
 Revision ID: 0012
 Revises: 0010
 
-`subscriptions.kind` may be `source` (value: the outlet's name, `article_sources.name`), found
-through the new index `article_sources (name, article_id)`. `mutes`: words and outlets a chat
-hides. `articles.advert`: a channel post marked as advertising (hidden unless the chat shows
-ads, `chats.show_ads`). `chats.delivery_asked`: asked how to deliver at the first subscription
-(true for every chat from before: they keep what they chose); `chats.link_preview` and
-`chats.summary_sentences`: NULL for the defaults.
+`subscriptions.kind` may be `source` (value: the outlet's name, `article_sources.name`),
+found through the new index `article_sources (name, article_id, seen_at)`. `mutes`: words
+and outlets a chat hides. `articles.advert`: a channel post marked as advertising (hidden
+unless the chat shows ads, `chats.show_ads`). `chats.delivery_asked`: asked how to deliver
+at the first subscription (true for every chat from before: they keep what they chose);
+`chats.link_preview` and `chats.summary_sentences`: NULL for the defaults.
 """
 
 import sqlalchemy as sa
@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.add_column(
         "articles", sa.Column("advert", sa.Boolean(), nullable=False, server_default=sa.false())
     )
-    op.create_index("ix_article_sources_name", "article_sources", ["name", "article_id"])
+    op.create_index("ix_article_sources_name", "article_sources", ["name", "article_id", "seen_at"])
     op.create_table(
         "mutes",
         sa.Column("id", sa.Integer(), nullable=False),
