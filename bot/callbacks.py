@@ -65,3 +65,47 @@ class DigestTimeSet(CallbackData, prefix="dt"):
 
 class ShowTopics(CallbackData, prefix="st"):
     """Open the topics keyboard from /settings."""
+
+
+class DeliveryChoice(CallbackData, prefix="dc"):
+    """How a chat gets news, asked at its first subscription: "instant", "daily" or "time"."""
+
+    mode: str
+
+
+class SourcesPage(CallbackData, prefix="sp"):
+    """A page of /sources."""
+
+    offset: Offset
+
+
+class SourceToggle(CallbackData, prefix="sf"):
+    """Follow an outlet or stop, from /sources: the outlet by a digest of its name (names may
+    not fit in 64 bytes), found again among the outlets of its page."""
+
+    offset: Offset
+    key: str
+
+
+class MuteRemove(CallbackData, prefix="mr"):
+    """Remove one mute (by its row id, checked against the chat), from /mutes."""
+
+    id: RowId
+
+
+class AdsShow(CallbackData, prefix="ad"):
+    """Show advertising or hide it again, from /mutes."""
+
+    on: bool
+
+
+class PreviewSet(CallbackData, prefix="pv"):
+    """Link previews from /settings: "on", "off" or "auto" (on in pushes, off in digests)."""
+
+    state: str
+
+
+class LengthSet(CallbackData, prefix="ln"):
+    """Summary sentences in pushes and /latest (1, 3 or 5), from /settings."""
+
+    sentences: Annotated[int, Field(ge=1, le=5)]

@@ -12,9 +12,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("latest", "Свежие новости"),
     ("top", "Главное за сутки"),
     ("topics", "Темы и подписки"),
-    ("subscribe", "Подписаться на тему или слово"),
+    ("subscribe", "Подписаться на тему, слово или источник"),
     ("unsubscribe", "Отписаться"),
     ("mysubs", "Мои подписки"),
+    ("sources", "Источники"),
+    ("mute", "Скрыть слово или источник"),
+    ("mutes", "Что скрыто"),
     ("search", "Поиск по архиву"),
     ("digest", "Сводка сейчас"),
     ("settings", "Настройки"),
@@ -28,6 +31,9 @@ GROUP_COMMANDS = (
     "subscribe",
     "unsubscribe",
     "mysubs",
+    "sources",
+    "mute",
+    "mutes",
     "search",
     "digest",
     "settings",
@@ -37,8 +43,8 @@ GROUP_COMMANDS = (
 GREETING = (
     "Привет! Я <b>Сводка</b> — собираю новости, пишу к каждой короткую выжимку "
     "и раскладываю по темам.\n\n"
-    "Выберите темы ниже — и я буду присылать новое по ним. "
-    "Свежее прямо сейчас: /latest, все команды: /help."
+    "Выберите темы ниже — и я буду присылать новое по ним: сводку раз в день в 09:00 "
+    "или сразу, как решите. Свежее прямо сейчас: /latest, все команды: /help."
 )
 GREETING_GROUP = "Привет! Я <b>Сводка</b>. Темы для этого чата — ниже, все команды — /help."
 DEEP_LINK_SUBSCRIBED = "Вы подписаны на тему «{topic}»."
@@ -51,7 +57,13 @@ HELP = (
     "/subscribe — тема или слово: <code>/subscribe экономика</code>, "
     "<code>/subscribe биткоин</code>\n"
     "/unsubscribe — <code>/unsubscribe спорт</code> или <code>/unsubscribe all</code>\n"
+    "/subscribe источник — <code>/subscribe источник Медуза</code>, "
+    "<code>/subscribe meduza.io</code>, <code>/subscribe @канал</code>\n"
+    "/sources — источники кнопками\n"
     "/mysubs — ваши подписки\n"
+    "/mute — скрыть: <code>/mute санкции</code>, <code>/mute источник РЕН ТВ</code>, "
+    "<code>/mute @канал</code>; <code>/unmute …</code>, <code>/mutes</code> — список. "
+    "Рекламу я скрываю сам; показать — <code>/mute off реклама</code>\n"
     "/search — поиск по архиву: <code>/search курс рубля</code>\n"
     "/digest — сводка по подпискам прямо сейчас\n"
     "/schedule — время ежедневной сводки: <code>/schedule 09:00</code>, "
@@ -103,6 +115,49 @@ TOPIC_TOGGLED_ON = "Подписал на «{}»"
 TOPIC_TOGGLED_OFF = "Отписал от «{}»"
 REMOVED = "Удалено"
 
+SUBSCRIBED_SOURCE = "Готово: всё из «{}»."
+SOURCE_NOT_FOUND = "Не нашёл источник «{}». Все источники — /sources."
+SOURCE_MARK = "📰 {}"
+SOURCES_TITLE = (
+    "Источники ({}): ✅ — вы подписаны, в скобках — статей за 7 дней. "
+    "Нажмите, чтобы подписаться или отписаться."
+)
+SOURCES_EMPTY = "Источников пока нет."
+SOURCE_BUTTON = "{} ({})"
+PREVIOUS = "← Назад"
+NEXT = "Дальше →"
+SOURCE_WORD = "источник"  # "/subscribe источник Медуза"
+
+# Asked once, at the first subscription.
+DELIVERY_ASK = "Как присылать новости? Пока не выберете — сводка раз в день в 09:00 ({})."
+BUTTON_DELIVERY_INSTANT = "Сразу"
+BUTTON_DELIVERY_DAILY = "Раз в день в 09:00"
+BUTTON_DELIVERY_TIME = "Выбрать время"
+DELIVERY_INSTANT = "Буду присылать новости сразу, как выходят. Изменить — /settings."
+DELIVERY_DAILY = "Сводка каждый день в 09:00 ({}). Изменить — /settings."
+DELIVERY_TIME = "Напишите время сводки: <code>/schedule 18:30</code>."
+
+# Mutes.
+MUTE_USAGE = (
+    "Что скрыть? <code>/mute санкции</code>, <code>/mute источник РЕН ТВ</code>, "
+    "<code>/mute @канал</code>. Рекламу я скрываю сам; показать — <code>/mute off реклама</code>."
+)
+UNMUTE_USAGE = "Что вернуть? <code>/unmute санкции</code>. Список скрытого — /mutes."
+MUTED_WORD = "Скрываю новости со словом «{}»."
+MUTED_SOURCE = "Скрываю новости только из «{}»."
+ALREADY_MUTED = "«{}» уже скрыто."
+UNMUTED = "Снова показываю «{}»."
+NOT_MUTED = "«{}» не скрыто. Список — /mutes."
+TOO_MANY_MUTES = "Скрыто уже {} — это предел. Удалите лишнее: /mutes."
+MUTES_TITLE = "Скрыто. Нажмите, чтобы вернуть:"
+MUTES_EMPTY = "Ничего не скрыто, кроме рекламы."
+ADS_WORD = "реклама"
+ADS_HIDDEN = "Рекламу скрываю."
+ADS_SHOWN = "Рекламу показываю. Скрыть снова — <code>/mute реклама</code>."
+BUTTON_ADS_SHOW = "Показывать рекламу"
+BUTTON_ADS_HIDE = "Скрывать рекламу"
+MUTE_WORD_MARK = "🔇 {}"
+
 # Latest and search.
 LATEST_EMPTY = "Пока ничего нет."
 LATEST_EMPTY_FOR = "По запросу «{}» пока ничего нет."
@@ -140,6 +195,14 @@ SETTINGS_SCHEDULE = "Ежедневная сводка: {}"
 SETTINGS_SCHEDULE_OFF = "Ежедневная сводка: выключена"
 SETTINGS_INSTANT = "Новости сразу: {}"
 SETTINGS_SUBSCRIPTIONS = "Подписки: {} — /mysubs"
+SETTINGS_PREVIEW = "Превью ссылок: {}"
+SETTINGS_PREVIEW_DEFAULT = "в мгновенных — вкл, в сводке — выкл"
+SETTINGS_LENGTH = "Длина: {}"
+LENGTHS = {1: "коротко", 3: "обычно", 5: "подробно"}
+BUTTON_PREVIEW = "Превью ссылок: {}"
+BUTTON_LENGTH = "Длина: {}"
+PREVIEW_ON = "вкл"
+PREVIEW_OFF = "выкл"
 ON = "включены"
 OFF = "выключены"
 BUTTON_INSTANT_ON = "Новости сразу: включить"

@@ -29,9 +29,10 @@ from bot.delivery.messages import digest_payload
 from bot.delivery.outbox import digest_item
 from bot.storage import articles
 from bot.storage import deliveries as queries
-from bot.storage.chats import KEYWORD, TOPIC
+from bot.storage.chats import KEYWORD, SOURCE, TOPIC
 from bot.storage.database import Database
 from bot.storage.deliveries import DigestChat, RecentArticle
+from bot.storage.mutes import NOTHING_HIDDEN_BUT_ADS, Hidden
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,8 @@ def _today_slot(timezone: str, digest_time: str, now: datetime) -> tuple[date, d
 
 
 class Matcher:
-    """Which recent articles a chat's subscriptions match: the newest `limit` of them, oldest
-    first.
+    """Which recent articles a chat's subscriptions match and its mutes do not hide: the
+    newest `limit` of them, oldest first.
 
     Articles are indexed by topic and (lazily) by keyword, and chats with the same
     subscriptions and window share one answer: an audience has far fewer distinct
@@ -88,25 +89,47 @@ class Matcher:
         for position, article in enumerate(recent):
             for topic in article.topics:
                 self.by_topic.setdefault(topic, set()).add(position)
+        self.by_outlet: dict[str, set[int]] = {}
+        for position, article in enumerate(recent):
+            for outlet in article.outlets:
+                self.by_outlet.setdefault(outlet, set()).add(position)
         self._by_keyword: dict[str, set[int]] = {}
-        self._answers: dict[tuple[frozenset[tuple[str, str]], datetime], tuple[int, ...]] = {}
+        self._answers: dict[
+            tuple[frozenset[tuple[str, str]], datetime, Hidden], tuple[int, ...]
+        ] = {}
 
     def __call__(
-        self, subscriptions: frozenset[tuple[str, str]], since: datetime
+        self,
+        subscriptions: frozenset[tuple[str, str]],
+        since: datetime,
+        hidden: Hidden = NOTHING_HIDDEN_BUT_ADS,
     ) -> tuple[int, ...]:
-        key = (subscriptions, since)
+        key = (subscriptions, since, hidden)
         if key not in self._answers:
-            self._answers[key] = self._match(subscriptions, since)
+            self._answers[key] = self._match(subscriptions, since, hidden)
         return self._answers[key]
 
-    def _match(self, subscriptions: frozenset[tuple[str, str]], since: datetime) -> tuple[int, ...]:
+    def _match(
+        self, subscriptions: frozenset[tuple[str, str]], since: datetime, hidden: Hidden
+    ) -> tuple[int, ...]:
         positions: set[int] = set()
         for kind, value in subscriptions:
-            positions |= self.by_topic.get(value, set()) if kind == TOPIC else self._keyword(value)
+            if kind == TOPIC:
+                positions |= self.by_topic.get(value, set())
+            elif kind == SOURCE:
+                positions |= self.by_outlet.get(value, set())
+            else:
+                positions |= self._keyword(value)
         matched = [
-            self.recent[p].id for p in sorted(positions) if self.recent[p].ingested_at > since
+            article.id
+            for article in (self.recent[p] for p in sorted(positions))
+            if article.ingested_at > since and not self._hides(hidden, article)
         ]
         return tuple(matched[-self.limit :])
+
+    def _hides(self, hidden: Hidden, article: RecentArticle) -> bool:
+        lemmas = self.lemmas.get(article.id, frozenset()) if hidden.words else frozenset()
+        return hidden.hides(article.advert, article.outlets, lemmas)
 
     def _keyword(self, value: str) -> set[int]:
         if value not in self._by_keyword:
@@ -146,14 +169,21 @@ async def plan_digests(db: Database, settings, now: datetime) -> DigestPlan:
         if not due:
             return DigestPlan(until, {}, {})
         windows = {chat.id: chat.last_digest_at or slot - FIRST_WINDOW for chat, (_, slot) in due}
-        recent = await queries.articles_between(conn, min(windows.values()), until)
         kinds = {kind for subs in {chat.subscriptions for chat, _ in due} for kind, _ in subs}
-        lemmas = await queries.lemma_sets(conn, [a.id for a in recent] if KEYWORD in kinds else [])
+        hiding = {chat.hidden for chat, _ in due}
+        recent = await queries.articles_between(
+            conn,
+            min(windows.values()),
+            until,
+            outlets=SOURCE in kinds or any(hidden.sources for hidden in hiding),
+        )
+        wants_lemmas = KEYWORD in kinds or any(hidden.words for hidden in hiding)
+        lemmas = await queries.lemma_sets(conn, [a.id for a in recent] if wants_lemmas else [])
     match = Matcher(recent, lemmas, settings.digest_max_articles)
     rows = {
         chat.id: {"chat_id": chat.id, "item": digest_item(period), "payload": digest_payload(ids)}
         for chat, (period, _) in due
-        if (ids := match(chat.subscriptions, windows[chat.id]))
+        if (ids := match(chat.subscriptions, windows[chat.id], chat.hidden))
     }
     return DigestPlan(until, {chat.id: chat.last_digest_at for chat, _ in due}, rows)
 

@@ -16,14 +16,26 @@ from bot.storage import articles, chats, stories
 from bot.storage.articles import ArticleView
 from bot.storage.database import Database
 from bot.storage.deliveries import Delivery
+from bot.untrusted import web_link
 
 DIGEST_PREFIX = "digest:"
 PUSH_CACHE = 64  # rendered pushes kept (article and timezone)
 
 
-def outgoing(content: Text, *, preview: bool = True) -> Outgoing:
+DEFAULT_SENTENCES = 3  # summary sentences of a push unless the chat chose a length
+
+
+def outgoing(content: Text, *, preview: bool = True, preview_url: str | None = None) -> Outgoing:
     text, entities = content.render()
-    return Outgoing(text, entities or None, preview)
+    return Outgoing(text, entities or None, preview, preview_url)
+
+
+def first_link(views: Sequence[ArticleView]) -> str | None:
+    """The link a preview shows: the first story's own, else its first outlet's."""
+    if not views:
+        return None
+    links = (web_link(link) for link in (views[0].url, *(s.url for s in views[0].sources)))
+    return next((link for link in links if link), None)
 
 
 @lru_cache(maxsize=4096)
@@ -81,26 +93,38 @@ class Composer:
     def __init__(self, db: Database, settings) -> None:
         self.db = db
         self.settings = settings
-        # A broadcast sends one article to many chats: render it once per timezone.
-        self._pushes: dict[tuple[int, str | None], list[Outgoing]] = {}
+        # A broadcast sends one article to many chats: render it once per timezone and options.
+        self._pushes: dict[tuple, list[Outgoing]] = {}
 
     async def __call__(self, row: Delivery) -> list[Outgoing]:
         tz = render.zone(row.timezone, self.settings.timezone)
         if row.item.startswith(DIGEST_PREFIX):
             return await self._digest(row, tz)
-        key = (row.item, row.timezone)
+        sentences = row.summary_sentences or DEFAULT_SENTENCES
+        preview = True if row.link_preview is None else row.link_preview
+        key = (row.item, row.timezone, sentences, preview)
         if key not in self._pushes:
             if len(self._pushes) >= PUSH_CACHE:
                 del self._pushes[next(iter(self._pushes))]  # the oldest
-            self._pushes[key] = await self._push(row.article_id, tz)
+            self._pushes[key] = await self._push(row.article_id, tz, sentences, preview)
         return self._pushes[key]
 
-    async def _push(self, article_id: int | None, tz: tzinfo) -> list[Outgoing]:
+    async def _push(
+        self, article_id: int | None, tz: tzinfo, sentences: int, preview: bool
+    ) -> list[Outgoing]:
         """The story of the article, as it stands when the push is sent."""
         async with self.db.read() as conn:
             view = await articles.get(conn, article_id) if article_id else None
             told = await stories.tell(conn, [view] if view else [])
-        return [outgoing(render.render_article(view, tz)) for view in told.views]
+            views = await articles.lengthened(conn, told.views, sentences)
+        return [
+            outgoing(
+                render.render_article(view, tz, summary_sentences=sentences),
+                preview=preview,
+                preview_url=first_link([view]),
+            )
+            for view in views
+        ]
 
     async def _digest(self, row: Delivery, tz: tzinfo) -> list[Outgoing]:
         period = date.fromisoformat(row.item.removeprefix(DIGEST_PREFIX))
@@ -115,4 +139,8 @@ class Composer:
             topics=[sub.value for sub in subscriptions if sub.kind == chats.TOPIC],
             summary_sentences=self.settings.digest_summary_sentences,
         )
-        return [outgoing(message, preview=False) for message in messages] if views else []
+        preview = bool(row.link_preview)  # off unless the chat turned previews on
+        url = first_link(views) if preview else None
+        if not views:
+            return []
+        return [outgoing(message, preview=preview, preview_url=url) for message in messages]

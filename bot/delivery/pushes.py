@@ -1,5 +1,6 @@
-"""Instant pushes: every new article goes to the active chats with instant mode on whose topics
-or keywords match it.
+"""Instant pushes: every new article goes to the active chats with instant mode on whose topics,
+keywords or followed outlets (any outlet of its story) match it, unless the chat hides it (a
+muted word, every outlet of its story muted, or advertising).
 
 New articles are found through the database, whoever stored them (the bot, the feed poller,
 `svodka ingest` in another process): storing an article puts it on the `push_queue` in the
@@ -17,6 +18,7 @@ from bot.delivery.outbox import push_item
 from bot.storage import articles
 from bot.storage import deliveries as queries
 from bot.storage.database import Database
+from bot.storage.mutes import NOTHING_HIDDEN_BUT_ADS
 
 SCAN_BATCH = 200  # articles per transaction
 
@@ -36,14 +38,23 @@ async def scan_new_articles(db: Database, settings, now: datetime) -> int:
             if not new:
                 return enqueued
             keywords = await queries.instant_keywords(conn)
+            hiding = await queries.instant_hiding(conn)
+            need_lemmas = bool(keywords) or any(hidden.words for hidden in hiding.values())
             rows = []
             for view in new:
                 if (view.published_at or view.ingested_at) < oldest:
                     continue  # an old article imported now is archive, not news
-                lemmas = await articles.lemma_set(conn, view.id) if keywords else frozenset()
-                chats = await queries.instant_subscribers(
-                    conn, view.topics, keyword_matches(keywords, lemmas)
-                )
+                lemmas = await articles.lemma_set(conn, view.id) if need_lemmas else frozenset()
+                outlets = await queries.story_outlets(conn, view.story_id, view.id)
+                chats = [
+                    chat
+                    for chat in await queries.instant_subscribers(
+                        conn, view.topics, keyword_matches(keywords, lemmas), outlets
+                    )
+                    if not hiding.get(chat, NOTHING_HIDDEN_BUT_ADS).hides(
+                        view.advert, outlets, lemmas
+                    )
+                ]
                 item = push_item(view)
                 rows += [{"chat_id": chat, "item": item, "article_id": view.id} for chat in chats]
             await queries.enqueue(conn, rows, now)

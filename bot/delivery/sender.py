@@ -69,13 +69,17 @@ class Outgoing:
     text: str
     entities: list[MessageEntity] | None = None
     preview: bool = True
+    preview_url: str | None = None  # the link to preview (the story's first); None: Telegram's
 
     def send_kwargs(self, *, plain: bool) -> dict:
+        options = LinkPreviewOptions(is_disabled=not self.preview)
+        if self.preview and self.preview_url:
+            options = LinkPreviewOptions(is_disabled=False, url=self.preview_url)
         return {
             "text": self.text,
             "entities": None if plain else self.entities,
             "parse_mode": None,
-            "link_preview_options": LinkPreviewOptions(is_disabled=not self.preview),
+            "link_preview_options": options,
         }
 
 

@@ -29,6 +29,7 @@ from bot.handlers.common import (
     quoted,
     remember_chat,
 )
+from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import WRITE
 from bot.storage import chats
 
@@ -53,6 +54,25 @@ def parse_topics(words: list[str]) -> tuple[list[str], list[str]]:
             else:
                 found.append(topic.slug)
     return list(dict.fromkeys(found)), unknown
+
+
+async def _outlets_in(
+    conn: AsyncConnection, words: list[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """The outlets named among comma-separated `words` («источник Медуза», «meduza.io»,
+    «@channel»), the words left for topics, and the pieces naming no known outlet."""
+    found: list[str] = []
+    rest: list[str] = []
+    missing: list[str] = []
+    for piece in filter(None, (part.strip() for part in " ".join(words).split(","))):
+        outlet = await named_outlet(conn, piece)
+        if outlet is None:
+            rest.append(piece + ",")
+        elif outlet.name is None:
+            missing.append(piece)
+        else:
+            found.append(outlet.name)
+    return list(dict.fromkeys(found)), rest, missing
 
 
 async def _find_chat(bot: Bot, name: str) -> TgChat | None:
@@ -108,11 +128,12 @@ async def _add(
     digest_time = parse_time(rest[-1]) if rest else None
     if digest_time is not None:
         rest.pop()
+    outlets, rest, missing = await _outlets_in(conn, rest)
     topics, unknown = parse_topics(rest)
-    if unknown:
-        await message.answer(**quoted(texts.CHANNEL_UNKNOWN_TOPICS, ", ".join(unknown)))
+    if unknown or missing:
+        await message.answer(**quoted(texts.CHANNEL_UNKNOWN_TOPICS, ", ".join(missing + unknown)))
         return
-    if not topics:
+    if not topics and not outlets:
         await message.answer(texts.CHANNEL_NEEDS_TOPICS)
         return
     target = await _find_chat(bot, name)
@@ -139,11 +160,13 @@ async def _add(
     await chats.remove_all_subscriptions(conn, chat.id)
     for slug in topics:
         await chats.add_subscription(conn, chat.id, chats.TOPIC, slug, render.topic_name(slug))
+    for outlet in outlets:
+        await chats.add_subscription(conn, chat.id, chats.SOURCE, outlet, outlet)
     if zone is not None:
         await chats.set_timezone(conn, chat.id, zone)
     await chats.set_digest_time(conn, chat.id, digest_time)
     await chats.set_instant(conn, chat.id, digest_time is None)
-    names = ", ".join(render.topic_name(slug) for slug in topics)
+    names = ", ".join([render.topic_name(slug) for slug in topics] + outlets)
     if digest_time is None:
         await message.answer(**quoted(texts.CHANNEL_ADDED_INSTANT, name, names))
     else:

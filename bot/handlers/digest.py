@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages, chat_zone
-from bot.storage import articles, chats, stories
+from bot.storage import articles, chats, mutes, stories
 from bot.storage.schema import utcnow
 
 router = Router(name=__name__)
@@ -26,12 +26,20 @@ async def digest(message: Message, conn: AsyncConnection, settings: Settings) ->
     subs = await chats.list_subscriptions(conn, message.chat.id)
     topics = [sub.value for sub in subs if sub.kind == chats.TOPIC]
     keywords = [sub.value for sub in subs if sub.kind == chats.KEYWORD]
+    sources = [sub.value for sub in subs if sub.kind == chats.SOURCE]
     views = await articles.latest(
-        conn, topics=topics, keywords=keywords, limit=settings.digest_max_articles
+        conn,
+        topics=topics,
+        keywords=keywords,
+        sources=sources,
+        limit=settings.digest_max_articles,
     )
     since = utcnow() - PERIOD
-    recent = [view for view in views if view.ingested_at >= since]
-    views = (await stories.tell(conn, recent)).views
+    hidden = await mutes.hidden_for(conn, message.chat.id)
+    recent = await mutes.visible(
+        conn, [view for view in views if view.ingested_at >= since], hidden
+    )
+    views = await mutes.visible(conn, (await stories.tell(conn, recent)).views, hidden)
     if not views:
         await message.answer(texts.DIGEST_EMPTY)
         return

@@ -14,7 +14,7 @@ from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
 from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
-from bot.storage import chats, stories
+from bot.storage import articles, chats, mutes, stories
 
 router = Router(name=__name__)
 DEFAULT_COUNT = 5
@@ -60,7 +60,8 @@ def scope_query(scope: str, subs: list[chats.Subscription]) -> tuple[dict, str |
     mine = subs if scope == SUBSCRIPTIONS else []
     topics = [sub.value for sub in mine if sub.kind == chats.TOPIC]
     keywords = [sub.value for sub in mine if sub.kind == chats.KEYWORD]
-    return {"topics": topics, "keywords": keywords}, None
+    sources = [sub.value for sub in mine if sub.kind == chats.SOURCE]
+    return {"topics": topics, "keywords": keywords, "sources": sources}, None
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def header(wording: Wording, query: dict, about: str | None) -> Bold:
     """The listing's header: what was asked for, the chat's subscriptions, or everything."""
     if about is not None:
         return Bold(wording.header_for.format(about))
-    if query["topics"] or query["keywords"]:
+    if any(query.values()):
         return Bold(wording.header_subs)
     return Bold(wording.header_all)
 
@@ -123,7 +124,8 @@ async def show_latest(
 ) -> None:
     chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
     query, about = scope_query(scope, subs)
-    told = await stories.latest_page(conn, **query, count=count, before_id=before_id)
+    hidden = await mutes.hidden_for(conn, message.chat.id)
+    told = await stories.latest_page(conn, **query, count=count, before_id=before_id, hidden=hidden)
     views = told.views
     if not views:
         if before_id is not None:
@@ -134,7 +136,9 @@ async def show_latest(
     # A next page continues the first one: no header.
     heading = None if before_id is not None else header(LATEST_WORDING, query, about)
     tz = render.zone(chat.timezone if chat else None, settings.timezone)
-    parts = render.render_articles(views, tz, header=heading)
+    sentences = (chat.summary_sentences if chat else None) or keyboards.DEFAULT_SENTENCES
+    views = await articles.lengthened(conn, views, sentences)
+    parts = render.render_articles(views, tz, header=heading, summary_sentences=sentences)
     more = None
     if len(views) == count and told.before is not None:
         more = LatestMore(scope=scope, before=told.before, count=count)

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, render, texts
-from bot.callbacks import DigestTimeSet, InstantSet
+from bot.callbacks import DigestTimeSet, InstantSet, LengthSet, PreviewSet
 from bot.config import Settings
 from bot.handlers.common import Magic, parse_time, parse_timezone, remember_chat
 from bot.middlewares import CONFIGURE, WRITE
@@ -35,6 +35,10 @@ def settings_text(chat: chats.Chat, subscriptions: int, settings: Settings) -> s
             texts.SETTINGS_TIMEZONE.format(render.zone_label(zone_name)),
             schedule,
             texts.SETTINGS_INSTANT.format(texts.ON if chat.instant else texts.OFF),
+            texts.SETTINGS_PREVIEW.format(keyboards.preview_label(chat.link_preview)),
+            texts.SETTINGS_LENGTH.format(
+                texts.LENGTHS[chat.summary_sentences or keyboards.DEFAULT_SENTENCES]
+            ),
             texts.SETTINGS_SUBSCRIPTIONS.format(subscriptions),
         )
     )
@@ -138,5 +142,38 @@ async def digest_time_button(
         return
     await remember_chat(conn, query.message.chat)
     await chats.set_digest_time(conn, query.message.chat.id, digest_time)
+    await _refresh(query, conn, settings)
+    await query.answer()
+
+
+PREVIEW_STATES = {"on": True, "off": False, "auto": None}
+
+
+@router.callback_query(PreviewSet.filter(), Magic(F.message), flags=CONFIGURE)
+async def preview_button(
+    query: CallbackQuery, callback_data: PreviewSet, conn: AsyncConnection, settings: Settings
+) -> None:
+    if callback_data.state not in PREVIEW_STATES:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await remember_chat(conn, query.message.chat)
+    await chats.set_chat_options(
+        conn, query.message.chat.id, link_preview=PREVIEW_STATES[callback_data.state]
+    )
+    await _refresh(query, conn, settings)
+    await query.answer()
+
+
+@router.callback_query(LengthSet.filter(), Magic(F.message), flags=CONFIGURE)
+async def length_button(
+    query: CallbackQuery, callback_data: LengthSet, conn: AsyncConnection, settings: Settings
+) -> None:
+    if callback_data.sentences not in texts.LENGTHS:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await remember_chat(conn, query.message.chat)
+    await chats.set_chat_options(
+        conn, query.message.chat.id, summary_sentences=callback_data.sentences
+    )
     await _refresh(query, conn, settings)
     await query.answer()

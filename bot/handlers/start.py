@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.config import Settings
 from bot.handlers.common import remember_chat
+from bot.handlers.delivery_choice import ask_once
 from bot.middlewares import WRITE
 from bot.storage import chats
 
@@ -24,15 +25,20 @@ DEEP_LINK_TOPIC = "topic_"
 
 
 @router.message(CommandStart(), flags=WRITE)
-async def start(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
+async def start(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
+) -> None:
     chat = await remember_chat(conn, message.chat)
     topic = _deep_link_topic(command.args)
-    if topic is not None and message.chat.type == ChatType.PRIVATE:
+    deep_linked = topic is not None and message.chat.type == ChatType.PRIVATE
+    if deep_linked:
         await chats.add_subscription(conn, chat.id, chats.TOPIC, topic.slug, topic.name)
         await message.answer(texts.DEEP_LINK_SUBSCRIBED.format(topic=topic.name))
     greeting = texts.GREETING if message.chat.type == ChatType.PRIVATE else texts.GREETING_GROUP
     subscribed = {sub.value for sub in await chats.list_subscriptions(conn, chat.id)}
     await message.answer(greeting, reply_markup=keyboards.topics(subscribed))
+    if deep_linked:
+        await ask_once(message, conn, settings)
 
 
 def _deep_link_topic(payload: str | None) -> Topic | None:

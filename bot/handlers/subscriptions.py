@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import SubscriptionRemove
-from bot.handlers.common import Magic, parse_subject, quoted, remember_chat
+from bot.config import Settings
+from bot.handlers.common import Magic, Subject, parse_subject, quoted, remember_chat
+from bot.handlers.delivery_choice import ask_once
+from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
@@ -17,14 +20,33 @@ router = Router(name=__name__)
 MAX_SUBSCRIPTIONS = 50
 
 
+async def subject_of(message: Message, conn: AsyncConnection, words: str) -> Subject | None:
+    """The topic, keyword or source the words name; None, with the reason answered, when
+    they name nothing."""
+    outlet = await named_outlet(conn, words)
+    if outlet is not None:
+        if outlet.problem is not None:
+            await message.answer(**quoted("{}", outlet.problem))
+        elif outlet.name is None:
+            await message.answer(**quoted(texts.SOURCE_NOT_FOUND, outlet.typed))
+        else:
+            return Subject(chats.SOURCE, outlet.name, outlet.name)
+        return None
+    subject = parse_subject(words)
+    if subject is None:
+        await message.answer(texts.BAD_KEYWORD)
+    return subject
+
+
 @router.message(Command("subscribe"), flags=CONFIGURE)
-async def subscribe(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
+async def subscribe(
+    message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
+) -> None:
     if not command.args:
         await message.answer(texts.SUBSCRIBE_USAGE)
         return
-    subject = parse_subject(command.args)
+    subject = await subject_of(message, conn, command.args)
     if subject is None:
-        await message.answer(texts.BAD_KEYWORD)
         return
     chat = await remember_chat(conn, message.chat)
     if await chats.count_subscriptions(conn, chat.id) >= MAX_SUBSCRIPTIONS:
@@ -32,10 +54,14 @@ async def subscribe(message: Message, command: CommandObject, conn: AsyncConnect
         return
     if not await chats.add_subscription(conn, chat.id, subject.kind, subject.value, subject.label):
         await message.answer(**quoted(texts.ALREADY_SUBSCRIBED, subject.label))
-    elif subject.kind == chats.TOPIC:
+        return
+    if subject.kind == chats.TOPIC:
         await message.answer(texts.SUBSCRIBED_TOPIC.format(topic=subject.label))
+    elif subject.kind == chats.SOURCE:
+        await message.answer(**quoted(texts.SUBSCRIBED_SOURCE, subject.label))
     else:
         await message.answer(**quoted(texts.SUBSCRIBED_KEYWORD, subject.label))
+    await ask_once(message, conn, settings)
 
 
 @router.message(Command("unsubscribe"), flags=CONFIGURE)
@@ -47,10 +73,10 @@ async def unsubscribe(message: Message, command: CommandObject, conn: AsyncConne
         removed = await chats.remove_all_subscriptions(conn, message.chat.id)
         await message.answer(texts.UNSUBSCRIBED_ALL.format(removed))
         return
-    subject = parse_subject(command.args)
+    subject = await subject_of(message, conn, command.args)
     if subject is None:
-        await message.answer(texts.BAD_KEYWORD)
-    elif await chats.remove_subscription(conn, message.chat.id, subject.kind, subject.value):
+        return
+    if await chats.remove_subscription(conn, message.chat.id, subject.kind, subject.value):
         await message.answer(**quoted(texts.UNSUBSCRIBED, subject.label))
     else:
         await message.answer(**quoted(texts.NOT_SUBSCRIBED, subject.label))

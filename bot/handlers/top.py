@@ -14,7 +14,7 @@ from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages
 from bot.handlers.latest import Wording, answer_empty, header, read_request, scope_query
-from bot.storage import chats, stories
+from bot.storage import chats, mutes, stories
 from bot.storage.schema import utcnow
 
 router = Router(name=__name__)
@@ -40,7 +40,10 @@ async def top(
         return
     chat, subs = await chats.chat_with_subscriptions(conn, message.chat.id)
     query, about = scope_query(request.scope, subs)
-    views = await stories.top(conn, **query, since=utcnow() - WINDOW, limit=request.count)
+    hidden = await mutes.hidden_for(conn, message.chat.id)
+    views = await stories.top(
+        conn, **query, since=utcnow() - WINDOW, limit=request.count, hidden=hidden
+    )
     if not views:
         await answer_empty(message, TOP_WORDING, about)
         return

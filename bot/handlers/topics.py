@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import ShowTopics, TopicToggle
+from bot.config import Settings
 from bot.handlers.common import Magic, remember_chat
+from bot.handlers.delivery_choice import ask_once
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
@@ -36,7 +38,7 @@ async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> Non
 
 @router.callback_query(TopicToggle.filter(), Magic(F.message), flags=CONFIGURE)
 async def toggle_topic(
-    query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection
+    query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection, settings: Settings
 ) -> None:
     from summarizer.topics import TOPICS
 
@@ -54,3 +56,4 @@ async def toggle_topic(
     subscribed = await _subscribed_topics(conn, chat.id)
     await query.message.edit_reply_markup(reply_markup=keyboards.topics(subscribed))
     await query.answer(notice)
+    await ask_once(query.message, conn, settings)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SUMMARY_SENTENCES = 3
+LONG_SUMMARY_SENTENCES = 5  # also stored, for readers who chose «подробно» (method "long")
 MIN_WORDS = 8
 MAX_ANALYZED_CHARS = 100_000
 """Lemmas (search index, fingerprint) come from the body's start: longer than any news story,
@@ -86,11 +87,18 @@ class Draft:
         if self.completed is None:
             new = self.new
             started = time.perf_counter()
+            # Two selections, not the first sentences of one: each reads as text on its own.
             summary = summarize(self.article, sentences=SUMMARY_SENTENCES)
+            long_summary = summarize(self.article, sentences=LONG_SUMMARY_SENTENCES)
             topics = classify_lemmas(
                 self.title_lemmas, self.body_lemmas, categories=new.source.categories
             )
-            self.completed = replace(new, summary=summary.sentences, topics=tuple(topics))
+            self.completed = replace(
+                new,
+                summary=summary.sentences,
+                long_summary=long_summary.sentences,
+                topics=tuple(topics),
+            )
             self.completed_in = time.perf_counter() - started
         return self.completed
 

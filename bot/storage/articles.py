@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import String, bindparam, cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.ingest.adverts import is_advert
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.database import Database
@@ -31,6 +32,8 @@ from summarizer import text as nlp
 
 SUMMARY_METHOD = "default"
 """The summary shown to readers; others may be stored next to it under their method names."""
+LONG_METHOD = "long"
+"""The longer summary (5 sentences) readers who chose «подробно» see, where it is longer."""
 
 MAX_INDEX_LEMMAS = 20_000
 """Lemmas indexed per article: enough for any news text, and under PostgreSQL's tsvector
@@ -66,6 +69,7 @@ class ArticleView:
     sources: tuple[SourceLink, ...] = ()
     story_last_at: datetime | None = None
     addition: Addition | None = None  # what another outlet adds (bot/storage/additions.py)
+    advert: bool = False  # marked as advertising (bot/ingest/adverts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ class NewArticle:
     source: SourceRef
     summary: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    long_summary: tuple[str, ...] = ()  # stored only where longer than `summary`
 
 
 # -- lemmas ---------------------------------------------------------------------------------
@@ -222,6 +227,7 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
                 "published_at": new.published_at,
                 "title_lemmas": new.title_lemmas,
                 "text_lemmas": new.text_lemmas,
+                "advert": is_advert(new.title, new.body),
             }
             for new in batch
         ],
@@ -244,6 +250,11 @@ async def insert_many(conn: AsyncConnection, batch: Sequence[NewArticle]) -> lis
             {"article_id": id_, "method": SUMMARY_METHOD, "text": "\n".join(new.summary)}
             for id_, new in pairs
             if new.summary
+        ]
+        + [
+            {"article_id": id_, "method": LONG_METHOD, "text": "\n".join(new.long_summary)}
+            for id_, new in pairs
+            if len(new.long_summary) > len(new.summary)
         ],
     )
     await ensure_topics(conn, {slug for new in batch for slug in new.topics})
@@ -339,17 +350,21 @@ async def latest(
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
     limit: int = 5,
     before_id: int | None = None,
 ) -> list[ArticleView]:
-    """The newest articles (by ingest order) in any of `topics` or matching any of `keywords`
-    (user words, matched on lemmas); both empty: everything. Page on with `before_id`."""
+    """The newest articles (by ingest order) in any of `topics`, matching any of `keywords`
+    (user words, matched on lemmas) or seen at any of the outlets `sources`; all empty:
+    everything. Page on with `before_id`."""
     page = {"before": NEWEST if before_id is None else before_id, "limit": limit}
-    if not topics and not keywords:
+    if not topics and not keywords and not sources:
         return await get_many(conn, list(await conn.scalars(_NEWEST, page)))
     found: set[int] = set()
     for slug in topics:
         found.update(await conn.scalars(_NEWEST_IN_TOPIC, {**page, "topic": slug}))
+    for name in sources:
+        found.update(await conn.scalars(_NEWEST_FROM_SOURCE, {**page, "name": name}))
     groups = query_groups(keywords)
     if groups:
         matches = dialect.match_newest(conn, groups)
@@ -372,6 +387,15 @@ _NEWEST_IN_TOPIC = (
         article_topics.c.article_id < bindparam("before"),
     )
     .order_by(article_topics.c.article_id.desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_FROM_SOURCE = (
+    select(article_sources.c.article_id)
+    .where(
+        article_sources.c.name == bindparam("name"),
+        article_sources.c.article_id < bindparam("before"),
+    )
+    .order_by(article_sources.c.article_id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -404,11 +428,22 @@ async def among(
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
 ) -> set[int]:
-    """Those of the articles `ids` that latest() with these `topics` and `keywords` lists."""
-    if not topics and not keywords:
+    """Those of the articles `ids` that latest() with these `topics`, `keywords` and
+    `sources` lists."""
+    if not topics and not keywords and not sources:
         return set(ids)
     found: set[int] = set()
+    if ids and sources:
+        found.update(
+            await conn.scalars(
+                select(article_sources.c.article_id).where(
+                    dialect.one_of(conn, article_sources.c.article_id, ids),
+                    dialect.one_of(conn, article_sources.c.name, sources),
+                )
+            )
+        )
     if ids and topics:
         found.update(
             await conn.scalars(
@@ -480,6 +515,7 @@ _VIEWS = select(
     articles.c.published_at,
     articles.c.ingested_at,
     articles.c.story_id,
+    articles.c.advert,
     summaries.c.text.label("summary"),
     _RANKED_TOPICS.label("topics"),
     _first_source(article_sources.c.url).label("source_url"),
@@ -522,7 +558,28 @@ def _view(row) -> ArticleView:
         ingested_at=row.ingested_at,
         summary_sentences=sentences,
         story_id=row.story_id,
+        advert=row.advert,
     )
+
+
+async def lengthened(
+    conn: AsyncConnection, views: Sequence[ArticleView], sentences: int
+) -> list[ArticleView]:
+    """`views` with their long summaries (where stored) when more than the summary's sentences
+    are wanted; as they are otherwise."""
+    if not views or sentences <= max(len(view.summary_sentences) for view in views):
+        return list(views)
+    rows = await conn.execute(
+        select(summaries.c.article_id, summaries.c.text).where(
+            summaries.c.method == LONG_METHOD,
+            summaries.c.article_id.in_([view.id for view in views]),
+        )
+    )
+    long = {article_id: tuple(text.split("\n")) for article_id, text in rows}
+    return [
+        replace(view, summary_sentences=long[view.id]) if view.id in long else view
+        for view in views
+    ]
 
 
 async def take_unscanned(conn: AsyncConnection, limit: int) -> list[ArticleView]:

@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
-from bot.storage.schema import chats, subscriptions
+from bot.storage.schema import chats, mutes, subscriptions
 
 TOPIC = "topic"
 KEYWORD = "keyword"
+SOURCE = "source"  # an outlet or channel, by its name as readers see it (article_sources.name)
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,17 @@ class Chat:
     active: bool
     added_by: int | None
     last_digest_at: datetime | None
+    delivery_asked: bool = True
+    link_preview: bool | None = None  # None: on for instant pushes, off for digests
+    summary_sentences: int | None = None  # None: the default length
+    show_ads: bool = False
 
 
 @dataclass(frozen=True)
 class Subscription:
     id: int
-    kind: str  # TOPIC | KEYWORD
-    value: str  # topic slug, or the keyword's lemmas joined by " "
+    kind: str  # TOPIC | KEYWORD | SOURCE
+    value: str  # topic slug, the keyword's lemmas joined by " ", or the outlet's name
     label: str  # as the user typed it (the topic's name for topics)
 
 
@@ -48,6 +53,10 @@ _CHAT_COLUMNS = (
     chats.c.active,
     chats.c.added_by,
     chats.c.last_digest_at,
+    chats.c.delivery_asked,
+    chats.c.link_preview,
+    chats.c.summary_sentences,
+    chats.c.show_ads,
 )
 
 _SUBSCRIPTION_COLUMNS = (
@@ -105,6 +114,11 @@ async def set_instant(conn: AsyncConnection, chat_id: int, instant: bool) -> Non
     await conn.execute(update(chats).where(chats.c.id == chat_id).values(instant=instant))
 
 
+async def set_chat_options(conn: AsyncConnection, chat_id: int, **options: object) -> None:
+    """Set reader options of a chat: delivery_asked, link_preview, summary_sentences, show_ads."""
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(**options))
+
+
 async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> None:
     """Stop delivering to a chat (blocked, kicked, deleted); its settings are kept."""
     await conn.execute(
@@ -113,7 +127,7 @@ async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> N
 
 
 async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
-    """A group became a supergroup with a new id: move its settings and subscriptions."""
+    """A group became a supergroup with a new id: move its settings, subscriptions and mutes."""
     if await get_chat(conn, old_id) is None:
         return
     if await get_chat(conn, new_id) is None:
@@ -130,6 +144,11 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
     ).where(subscriptions.c.chat_id == old_id)
     statement = dialect.insert(conn.dialect, subscriptions).from_select(
         ["chat_id", "kind", "value", "label"], moved
+    )
+    await conn.execute(statement.on_conflict_do_nothing())
+    muted = select(func.cast(new_id, chats.c.id.type), mutes.c.kind, mutes.c.value, mutes.c.label)
+    statement = dialect.insert(conn.dialect, mutes).from_select(
+        ["chat_id", "kind", "value", "label"], muted.where(mutes.c.chat_id == old_id)
     )
     await conn.execute(statement.on_conflict_do_nothing())
     await conn.execute(delete(chats).where(chats.c.id == old_id))

@@ -10,20 +10,23 @@ bot/storage/workers.py), so two workers never hold the same row and none waits f
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
-from bot.storage.chats import KEYWORD, TOPIC
+from bot.storage.chats import KEYWORD, SOURCE, TOPIC
+from bot.storage.mutes import NOTHING_HIDDEN_BUT_ADS, Hidden, hidden_for_chats
 from bot.storage.schema import (
+    article_sources,
     article_topics,
     articles,
     chats,
     deliveries,
+    mutes,
     subscriptions,
     utcnow,
 )
@@ -44,6 +47,8 @@ class Delivery:
     payload: str | None
     attempts: int
     parts_sent: int
+    link_preview: bool | None = None  # the chat's choice; None: on for pushes, off for digests
+    summary_sentences: int | None = None  # the chat's choice for pushes; None: the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,8 @@ async def claim(conn: AsyncConnection, now: datetime, *, limit: int, worker: str
             deliveries.c.payload,
             deliveries.c.attempts,
             deliveries.c.parts_sent,
+            chats.c.link_preview,
+            chats.c.summary_sentences,
         )
         .join(chats, chats.c.id == deliveries.c.chat_id)
         .where(
@@ -282,12 +289,17 @@ async def instant_keywords(conn: AsyncConnection) -> list[str]:
 
 
 async def instant_subscribers(
-    conn: AsyncConnection, topic_slugs: Sequence[str], keywords: Sequence[str]
+    conn: AsyncConnection,
+    topic_slugs: Sequence[str],
+    keywords: Sequence[str],
+    outlets: Collection[str] = (),
 ) -> list[int]:
-    """Active chats with instant on subscribed to any of the topics or keywords."""
+    """Active chats with instant on subscribed to any of the topics, keywords or outlets."""
     wanted = (subscriptions.c.kind == TOPIC) & subscriptions.c.value.in_(list(topic_slugs))
     if keywords:
         wanted |= (subscriptions.c.kind == KEYWORD) & subscriptions.c.value.in_(list(keywords))
+    if outlets:
+        wanted |= (subscriptions.c.kind == SOURCE) & subscriptions.c.value.in_(sorted(outlets))
     rows = await conn.scalars(
         select(subscriptions.c.chat_id)
         .distinct()
@@ -296,6 +308,23 @@ async def instant_subscribers(
         .order_by(subscriptions.c.chat_id)
     )
     return list(rows)
+
+
+async def instant_hiding(conn: AsyncConnection) -> dict[int, Hidden]:
+    """What the active instant chats that mute something or show advertising hide."""
+    return await _hiding(conn, chats.c.instant)
+
+
+async def story_outlets(conn: AsyncConnection, story_id: int | None, article_id: int) -> set[str]:
+    """The outlets that told the article's story (the article's own, without a story)."""
+    where = articles.c.story_id == story_id if story_id is not None else articles.c.id == article_id
+    rows = await conn.scalars(
+        select(article_sources.c.name)
+        .distinct()
+        .join(articles, articles.c.id == article_sources.c.article_id)
+        .where(where, article_sources.c.name.is_not(None))
+    )
+    return set(rows)
 
 
 Subscriptions = frozenset[tuple[str, str]]  # (kind, value) pairs of one chat
@@ -308,6 +337,7 @@ class DigestChat:
     digest_time: str
     last_digest_at: datetime | None
     subscriptions: Subscriptions = frozenset()
+    hidden: Hidden = NOTHING_HIDDEN_BUT_ADS
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +345,8 @@ class RecentArticle:
     id: int
     ingested_at: datetime
     topics: frozenset[str]
+    advert: bool = False
+    outlets: frozenset[str] = frozenset()  # read only when some chat follows or mutes outlets
 
 
 async def digest_chats(conn: AsyncConnection) -> list[DigestChat]:
@@ -333,10 +365,25 @@ async def digest_chats(conn: AsyncConnection) -> list[DigestChat]:
         .group_by(chats.c.id)
     )
     seen: dict[str | None, Subscriptions] = {}
-    return [
+    found = [
         DigestChat(id, timezone, digest_time, last, _parse_subscriptions(joined, seen))
         for id, timezone, digest_time, last, joined in rows
     ]
+    hiding = await _hiding(conn, chats.c.digest_time.is_not(None))
+    return [replace(chat, hidden=hiding[chat.id]) if chat.id in hiding else chat for chat in found]
+
+
+async def _hiding(conn: AsyncConnection, audience: ColumnElement) -> dict[int, Hidden]:
+    """What the active chats of `audience` that mute something or show advertising hide;
+    every other chat hides advertising only (mutes.NOTHING_HIDDEN_BUT_ADS)."""
+    chat_ids = await conn.scalars(
+        select(chats.c.id).where(
+            chats.c.active.is_(True),
+            audience,
+            chats.c.show_ads | chats.c.id.in_(select(mutes.c.chat_id)),
+        )
+    )
+    return await hidden_for_chats(conn, list(chat_ids))
 
 
 KIND_SEPARATOR = ":"  # kinds are "topic" and "keyword"; values may hold ":" but never "\n"
@@ -368,21 +415,35 @@ async def lemma_sets(
 
 
 async def articles_between(
-    conn: AsyncConnection, since: datetime, until: datetime
+    conn: AsyncConnection, since: datetime, until: datetime, *, outlets: bool = False
 ) -> list[RecentArticle]:
-    """Articles ingested in (since, until], oldest first, with their topics."""
+    """Articles ingested in (since, until], oldest first, with their topics (and with
+    `outlets`, the names they were seen under)."""
     rows = await conn.execute(
-        select(articles.c.id, articles.c.ingested_at, article_topics.c.topic)
+        select(articles.c.id, articles.c.ingested_at, articles.c.advert, article_topics.c.topic)
         .outerjoin(article_topics, article_topics.c.article_id == articles.c.id)
         .where(articles.c.ingested_at > since, articles.c.ingested_at <= until)
         .order_by(articles.c.ingested_at, articles.c.id)
     )
-    found: dict[int, tuple[datetime, set[str]]] = {}
-    for article_id, ingested_at, topic in rows:
-        _, topics = found.setdefault(article_id, (ingested_at, set()))
+    found: dict[int, tuple[datetime, bool, set[str]]] = {}
+    for article_id, ingested_at, advert, topic in rows:
+        _, _, topics = found.setdefault(article_id, (ingested_at, advert, set()))
         if topic is not None:
             topics.add(topic)
-    return [RecentArticle(id, at, frozenset(topics)) for id, (at, topics) in found.items()]
+    names: dict[int, set[str]] = {}
+    if outlets and found:
+        seen_at = await conn.execute(
+            select(article_sources.c.article_id, article_sources.c.name).where(
+                dialect.one_of(conn, article_sources.c.article_id, list(found)),
+                article_sources.c.name.is_not(None),
+            )
+        )
+        for article_id, name in seen_at:
+            names.setdefault(article_id, set()).add(name)
+    return [
+        RecentArticle(id, at, frozenset(topics), bool(advert), frozenset(names.get(id, ())))
+        for id, (at, advert, topics) in found.items()
+    ]
 
 
 async def lock_unchanged_digests(

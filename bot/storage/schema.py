@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -113,6 +114,8 @@ articles = Table(
     # The story (one event told by several outlets) the article belongs to (migration 0007):
     # set when the article is stored, never changed. NULL only before `svodka db upgrade`.
     Column("story_id", Integer),
+    # Marked as advertising (bot/ingest/adverts.py, migration 0012): hidden unless a chat asks.
+    Column("advert", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_articles_ingested", "ingested_at", "id"),
     Index("ix_articles_story", "story_id", "id"),
 )
@@ -177,6 +180,8 @@ article_sources = Table(
     UniqueConstraint("article_id", "url"),
     Index("ix_article_sources_url", "url"),
     Index("ix_article_sources_source_seen", "source_id", "seen_at"),
+    # Outlets followed (by name, newest article first) and /sources (covering: no row read).
+    Index("ix_article_sources_name", "name", "article_id", "seen_at"),
 )
 
 summaries = Table(
@@ -218,6 +223,12 @@ chats = Table(
     Column("added_by", BigInteger),  # the user who connected a channel or group
     Column("last_digest_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # What readers control (migration 0012). `delivery_asked`: the chat was asked how to get
+    # news at its first subscription (chats from before 0012 count as asked: they chose).
+    Column("delivery_asked", Boolean, nullable=False, default=False, server_default=true()),
+    Column("link_preview", Boolean),  # NULL: on for instant pushes, off for digests
+    Column("summary_sentences", Integer),  # in pushes and /latest; NULL: the default (3)
+    Column("show_ads", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 
@@ -235,12 +246,27 @@ subscriptions = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     chat_id_column(),
-    Column("kind", String(8), nullable=False),  # topic | keyword
-    Column("value", Text, nullable=False),  # topic slug, or the keyword's lemmas joined by " "
+    Column("kind", String(8), nullable=False),  # topic | keyword | source
+    # topic slug, the keyword's lemmas joined by " ", or the outlet's name (article_sources.name)
+    Column("value", Text, nullable=False),
     Column("label", Text, nullable=False),  # as the user typed it
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     UniqueConstraint("chat_id", "kind", "value"),
     Index("ix_subscriptions_value", "kind", "value"),
+)
+
+# What a chat does not want to see (migration 0012): words (their lemmas, as keywords) and
+# outlets (article_sources.name). At most bot.handlers.mutes.MAX_MUTES per chat.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    chat_id_column(),
+    Column("kind", String(8), nullable=False),  # word | source
+    Column("value", Text, nullable=False),
+    Column("label", Text, nullable=False),  # as the user typed it, or the outlet's name
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("chat_id", "kind", "value"),
 )
 
 # The outbox: one row per chat and item (an article push or a digest for a period).

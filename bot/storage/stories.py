@@ -22,6 +22,7 @@ from bot.storage.articles import (
     outlet_of,
 )
 from bot.storage.bulk import execute_rows, insert_rows
+from bot.storage.mutes import Hidden, visible
 from bot.storage.schema import UTCDateTime, article_sources, articles, stories, story_keys
 
 
@@ -234,24 +235,44 @@ class Told:
     before: int | None
 
 
+MUTED_READS = 4  # reads for one page at most, when mutes hide some of what is read
+
+
 async def latest_page(
     conn: AsyncConnection,
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
     count: int,
     before_id: int | None = None,
+    hidden: Hidden | None = None,
 ) -> Told:
-    """A page of /latest: the `count` newest stories with an article in `topics` or matching
-    `keywords` (both empty: every story), each where its newest such article stands; the next
-    page starts at the `before` of this one (`before_id`)."""
-    found = await latest(
-        conn, topics=topics, keywords=keywords, limit=count * STORY_READ, before_id=before_id
-    )
+    """A page of /latest: the `count` newest stories with an article in `topics`, matching
+    `keywords` or from `sources` (all empty: every story), each where its newest such article
+    stands, without what the chat `hidden` hides; the next page starts at the `before` of this
+    one (`before_id`). While mutes hide much of what is read, a few more reads fill the page."""
+    query = {"topics": topics, "keywords": keywords, "sources": sources}
+    wanted = count * STORY_READ
+    found: list[ArticleView] = []
+    lowest, exhausted = before_id, False
+    for _ in range(MUTED_READS if hidden is not None else 1):
+        read = await latest(conn, **query, limit=wanted, before_id=lowest)
+        found += read if hidden is None else await visible(conn, read, hidden)
+        exhausted = len(read) < wanted
+        if exhausted or len({_story_key(view) for view in found}) >= count:
+            break
+        lowest = read[-1].id
     shown: set[int] = set()
     if before_id is not None:
-        shown = await _shown_from(conn, found, before_id, topics=topics, keywords=keywords)
-    return await tell(conn, found, limit=count, shown=shown)
+        shown = await _shown_from(conn, found, before_id, **query)
+    told = await tell(conn, found, limit=count, shown=shown)
+    if hidden is None:
+        return told
+    views = await visible(conn, told.views, hidden, checked={view.id for view in found})
+    # Everything read was hidden, but the archive goes on: the next page reads on from there.
+    before = told.before if told.before is not None or exhausted else lowest
+    return Told(views, before)
 
 
 async def tell(
@@ -299,6 +320,7 @@ async def _shown_from(
     *,
     topics: Sequence[str],
     keywords: Sequence[str],
+    sources: Sequence[str],
 ) -> set[int]:
     """The stories of `views` that the pages of latest_page before `first_id` showed: those
     with an article from that id up that latest() with the same `topics` and `keywords`
@@ -313,7 +335,7 @@ async def _shown_from(
         )
     )
     story_of = dict(rows.all())
-    listed = await among(conn, list(story_of), topics=topics, keywords=keywords)
+    listed = await among(conn, list(story_of), topics=topics, keywords=keywords, sources=sources)
     return {story_of[article_id] for article_id in listed}
 
 
@@ -457,12 +479,17 @@ async def top(
     *,
     topics: Sequence[str] = (),
     keywords: Sequence[str] = (),
+    sources: Sequence[str] = (),
     since: datetime,
     limit: int,
+    hidden: Hidden | None = None,
 ) -> list[ArticleView]:
-    """The stories with an article since `since` (in `topics` or matching `keywords`; both
-    empty: all) told by the most distinct outlets, the most recent first among equals."""
-    found = await latest(conn, topics=topics, keywords=keywords, limit=TOP_READ)
+    """The stories with an article since `since` (in `topics`, matching `keywords` or from
+    `sources`; all empty: all) told by the most distinct outlets, the most recent first among
+    equals; without what the chat `hidden` hides."""
+    found = await latest(conn, topics=topics, keywords=keywords, sources=sources, limit=TOP_READ)
+    if hidden is not None:
+        found = await visible(conn, found, hidden)
     first_of: dict[int, ArticleView] = {}
     for view in found:
         if (view.published_at or view.ingested_at) >= since:
@@ -470,16 +497,25 @@ async def top(
     story_ids = [key for key in first_of if key > 0]
     spans = await _spans(conn, story_ids)
     sizes = {story_id: size for story_id, (_, size) in spans.items()}
-    sources = await story_sources(conn, story_ids, sizes=sizes)
+    told_by = await story_sources(conn, story_ids, sizes=sizes)
     last_at = {story_id: last for story_id, (last, _) in spans.items()}
 
     def rank(key: int) -> tuple[int, float]:
         view = first_of[key]
         newest = last_at.get(key) or view.published_at or view.ingested_at
-        return -max(len(sources.get(key, ())), 1), -newest.timestamp()
+        return -max(len(told_by.get(key, ())), 1), -newest.timestamp()
 
-    chosen = sorted(first_of, key=rank)[:limit]
-    return (await tell(conn, [first_of[key] for key in chosen])).views
+    if hidden is not None:
+        shown_keys = [
+            key
+            for key in first_of
+            if not hidden.hides_outlets({link.outlet for link in told_by.get(key, ())})
+        ]
+    else:
+        shown_keys = list(first_of)
+    chosen = sorted(shown_keys, key=rank)[:limit]
+    views = (await tell(conn, [first_of[key] for key in chosen])).views
+    return views if hidden is None else await visible(conn, views, hidden)
 
 
 async def _spans(conn: AsyncConnection, story_ids: list[int]) -> dict[int, tuple[datetime, int]]:

@@ -49,8 +49,9 @@ async def test_group_settings_need_a_group_admin(harness):
     assert reply["text"] == texts.ONLY_ADMINS
     assert (await stored(harness, GROUP["id"]))[1] == []
     harness.api.set_member(GROUP["id"], harness.user["id"], "administrator")
-    [reply] = await harness.say("/subscribe спорт", chat=GROUP)
+    reply, asked = await harness.say("/subscribe спорт", chat=GROUP, count=2)
     assert reply["text"].startswith("Готово")
+    assert asked["text"].startswith("Как присылать новости?")  # the group's first subscription
     chat, subs = await stored(harness, GROUP["id"])
     assert chat.kind == "group" and chat.title == GROUP["title"] and subs == [("topic", "sport")]
 

@@ -53,8 +53,9 @@ async def test_a_5000_character_message_gets_an_answer(harness):
     [reply] = await harness.say("/search " + long_words)
     assert reply["text"].startswith("По запросу «ыфва ыфва")
     assert len(reply["text"]) < 200  # the query is cut, not echoed whole
-    [reply] = await harness.say("/subscribe " + long_words)
+    reply, asked = await harness.say("/subscribe " + long_words, count=2)
     assert reply["text"].startswith("Готово")
+    assert asked["text"].startswith("Как присылать новости?")  # the first subscription
 
 
 async def test_html_in_a_title_arrives_as_text(harness):
@@ -101,10 +102,11 @@ async def test_a_fast_user_is_slowed_down_in_order_not_dropped(harness_with):
         words = [f"слово{number}" for number in range(8)]
         for word in words:
             harness.api.inject_message(f"/subscribe {word}")
-        sent = await harness.api.wait_sent(harness.user["id"], count=len(words))
-        assert [message["text"] for message in sent] == [
-            f"Готово: буду искать слово «{word}»." for word in words
-        ]
+        # The first subscription also asks how to deliver, once.
+        sent = await harness.api.wait_sent(harness.user["id"], count=len(words) + 1)
+        texts_sent = [message["text"] for message in sent]
+        assert texts_sent.pop(1).startswith("Как присылать новости?")
+        assert texts_sent == [f"Готово: буду искать слово «{word}»." for word in words]
         calls = harness.api.calls_to("sendMessage")
         assert calls[-1].at - calls[0].at >= (len(words) - 2) / 5.0 * 0.8
 

@@ -91,8 +91,10 @@ async def test_topic_button_toggles_and_marks_the_keyboard(harness):
     ],
 )
 async def test_subscribe_by_slug_name_or_keyword(harness, words, expected):
-    [reply] = await harness.say(f"/subscribe {words}")
+    # A new chat's first subscription also asks how to deliver (test_reader_controls.py).
+    reply, asked = await harness.say(f"/subscribe {words}", count=2)
     assert reply["text"].startswith("Готово")
+    assert asked["text"].startswith("Как присылать новости?")
     assert await subscriptions(harness) == [expected]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.config import Settings
 from bot.storage import articles, chats
+from bot.storage.articles import SourceRef
 from bot.storage.database import Database
 from bot.storage.schema import articles as articles_table
 from tests.support.databases import fresh_database, sample_article
@@ -75,11 +76,13 @@ class World:
         *,
         topics: tuple[str, ...] = ("economy",),
         ingested_at: datetime | None = None,
+        source: str = "Вестник",
     ) -> int:
         serial = next(self._serial)
+        url = f"https://example.ru/news/{serial}"
         new = sample_article(
-            title, text, key=f"delivery-{serial}", url=f"https://example.ru/news/{serial}",
-            topics=topics,
+            title, text, key=f"delivery-{serial}", url=url, topics=topics,
+            source=SourceRef(url=url, name=source),
         )  # fmt: skip
         # Topic rows committed first, as the ingest pipeline does.
         async with self.db.transaction() as conn:

@@ -95,12 +95,12 @@ async def test_database_size_is_counted(database):
 
 
 async def test_migration_0013_goes_back_and_forth(database):
-    def downgrade_to_0010(sync_connection) -> None:
-        command.downgrade(alembic_config(sync_connection), "0010")
+    def downgrade_to_0012(sync_connection) -> None:
+        command.downgrade(alembic_config(sync_connection), "0012")
 
     async with database.transaction() as conn:
         await conn.execute(text("INSERT INTO story_keys (key, hour, story_id) VALUES ('k', 1, 5)"))
-        await conn.run_sync(downgrade_to_0010)
+        await conn.run_sync(downgrade_to_0012)
     await upgrade(database)
     async with database.read() as conn:
         assert (await conn.execute(select(story_keys))).all() == [("k", 1, 5)]

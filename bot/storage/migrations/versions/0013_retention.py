@@ -1,7 +1,7 @@
 """retention: story keys found by their story, so pruning old stories reads no whole table
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 SVODKA_KEEP_ARTICLES_DAYS prunes whole stories (bot/storage/retention.py) and their rows in
 `story_keys`, whose only index leads with the key; `ix_story_keys_story` finds a story's keys.
@@ -10,7 +10,7 @@ SVODKA_KEEP_ARTICLES_DAYS prunes whole stories (bot/storage/retention.py) and th
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

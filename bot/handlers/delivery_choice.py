@@ -1,0 +1,54 @@
+"""How a chat gets news, asked once at its first subscription (a command, a topic button, a
+deep link): «Сразу», «Раз в день в 09:00», «Выбрать время». Until it answers, a daily digest at
+09:00 in its timezone: a subscription never delivers nothing."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import keyboards, render, texts
+from bot.callbacks import DeliveryChoice
+from bot.config import Settings
+from bot.handlers.common import Magic, remember_chat
+from bot.middlewares import CONFIGURE
+from bot.storage import chats
+
+router = Router(name=__name__)
+DEFAULT_DIGEST_TIME = "09:00"
+
+
+async def ask_once(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+    """After a subscription: a chat never asked gets the default daily digest and the
+    question (a chat that chose instant pushes or a time already keeps its choice)."""
+    chat = await chats.get_chat(conn, message.chat.id)
+    if chat is None or chat.delivery_asked or chat.kind == "channel":
+        return
+    await chats.set_chat_options(conn, chat.id, delivery_asked=True)
+    if chat.instant or chat.digest_time:
+        return
+    await chats.set_digest_time(conn, chat.id, DEFAULT_DIGEST_TIME)
+    zone = render.zone_label(chat.timezone or settings.timezone)
+    await message.answer(texts.DELIVERY_ASK.format(zone), reply_markup=keyboards.delivery_choice())
+
+
+@router.callback_query(DeliveryChoice.filter(), Magic(F.message), flags=CONFIGURE)
+async def chosen(
+    query: CallbackQuery, callback_data: DeliveryChoice, conn: AsyncConnection, settings: Settings
+) -> None:
+    chat = await remember_chat(conn, query.message.chat)
+    if callback_data.mode == "instant":
+        await chats.set_instant(conn, chat.id, True)
+        await chats.set_digest_time(conn, chat.id, None)
+        answer = texts.DELIVERY_INSTANT
+    elif callback_data.mode == "daily":
+        await chats.set_digest_time(conn, chat.id, DEFAULT_DIGEST_TIME)
+        answer = texts.DELIVERY_DAILY.format(render.zone_label(chat.timezone or settings.timezone))
+    elif callback_data.mode == "time":
+        answer = texts.DELIVERY_TIME
+    else:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await query.message.edit_text(answer)
+    await query.answer()
