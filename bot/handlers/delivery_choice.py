@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.handlers.common import Magic, remember_chat
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
+from bot.storage.schema import utcnow
 
 router = Router(name=__name__)
 DEFAULT_DIGEST_TIME = "09:00"
@@ -29,6 +30,8 @@ async def ask_once(message: Message, conn: AsyncConnection, settings: Settings) 
     if chat.instant or chat.digest_time:
         return
     await chats.set_digest_time(conn, chat.id, DEFAULT_DIGEST_TIME)
+    # The first digest is the next 09:00, not one at once with today's news so far.
+    await chats.set_chat_options(conn, chat.id, last_digest_at=utcnow())
     zone = render.zone_label(chat.timezone or settings.timezone)
     await message.answer(texts.DELIVERY_ASK.format(zone), reply_markup=keyboards.delivery_choice())
 

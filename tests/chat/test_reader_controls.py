@@ -108,6 +108,11 @@ async def test_a_new_chat_is_asked_once_and_gets_a_digest_at_nine_in_its_own_zon
         assert again["text"].startswith("Готово")
         chat = await stored_chat(harness)
         assert chat.digest_time == "09:00" and not chat.instant
+        # No digest at once: the default's first is the next 09:00 after the subscription.
+        assert chat.last_digest_at is not None
+        async with harness.db.transaction() as conn:  # as if subscribed the evening before
+            evening = datetime(2026, 11, 25, 15, tzinfo=UTC)
+            await chats.set_chat_options(conn, user, last_digest_at=evening)
         await add_article(harness, "Курс тенге", ingested_at=datetime(2026, 11, 26, 1, tzinfo=UTC))
         clock = Clock(datetime(2026, 11, 26, 3, 59, tzinfo=UTC))  # 08:59 in Almaty
         before = len(harness.api.sent_messages(user))
