@@ -60,7 +60,8 @@ async def _ingest(
     message: Message, db: Database, settings: Settings, offload: Offload, source: str
 ) -> None:
     from bot.ingest.document import Document
-    from bot.ingest.pipeline import fetch_and_ingest_url, ingest_document
+    from bot.ingest.intake import fetch_and_ingest_url
+    from bot.ingest.pipeline import ingest_document
 
     if source.startswith(URL_PREFIXES) and len(source.split()) == 1:
         result = await fetch_and_ingest_url(db, source, settings, offload)

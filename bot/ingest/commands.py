@@ -42,7 +42,7 @@ def _error(message: str) -> None:
 async def ingest(settings: Settings, items: Sequence[str]) -> int:
     from tqdm import tqdm
 
-    from bot.ingest.pipeline import ingest_paths_or_urls
+    from bot.ingest.intake import ingest_paths_or_urls
 
     async with open_database(settings) as db:
         report = await ingest_paths_or_urls(

@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from bot.ingest import commands
 from bot.ingest.channels import poll_channel
 from bot.ingest.fetch import open_session
+from bot.ingest.intake import ingest_paths_or_urls
 from bot.ingest.opml import OpmlFeed, read_opml, write_opml
-from bot.ingest.pipeline import ingest_paths_or_urls
 from bot.storage import articles, sources
 from bot.storage.schema import host_turns, utcnow
 from tests.ingest.channel_pages import EVAL, message, page
