@@ -19,6 +19,7 @@ from bot.callbacks import FeedsMore
 from bot.config import Settings
 from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
+from bot.permissions import is_admin
 from bot.storage import articles, chats, deliveries, retention, sources
 from bot.storage import stats as stats_queries
 from bot.storage.database import Database
@@ -33,10 +34,6 @@ ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
 URL_PREFIXES = ("http://", "https://")
 FEEDS_PER_PAGE = 10
 MAX_FEED_BLOCK = 350  # characters: a page of blocks stays under Telegram's 4096
-
-
-async def is_admin(message: Message | CallbackQuery, settings: Settings) -> bool:
-    return message.from_user is not None and message.from_user.id in settings.admins
 
 
 async def is_not_admin(message: Message, settings: Settings) -> bool:

@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
 from bot.config import Settings
-from bot.handlers.admin import is_admin
 from bot.handlers.common import Magic, quoted
 from bot.ingest.channel_refs import (
     CHAT_ID,
@@ -43,6 +42,7 @@ from bot.ingest.channel_refs import (
     private_url,
 )
 from bot.middlewares import NO_DB, WRITE
+from bot.permissions import is_admin
 from bot.storage import admin_channels
 from bot.storage.database import Database
 from bot.storage.schema import utcnow

@@ -23,13 +23,13 @@ from bot.config import Settings
 from bot.handlers.common import (
     Magic,
     chat_title,
-    is_chat_admin,
     parse_time,
     parse_timezone,
     quoted,
     remember_chat,
 )
 from bot.middlewares import WRITE
+from bot.permissions import is_chat_admin
 from bot.storage import chats
 
 router = Router(name=__name__)
