@@ -124,7 +124,7 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
-    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
+    from bot.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
     from bot.storage import sources
@@ -147,7 +147,7 @@ async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
 
 
 async def feeds_remove(settings: Settings, feed: str) -> int:
-    from bot.ingest.channel_refs import NotAChannel, source_url
+    from bot.channel_refs import NotAChannel, source_url
     from bot.storage import sources
 
     try:

@@ -181,7 +181,7 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
 async def feed(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
-    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
+    from bot.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
 
@@ -214,7 +214,7 @@ async def add_public_channel(
     message: Message, conn: AsyncConnection, settings: Settings, ref: str
 ) -> None:
     """`/feed add @name`: a public channel, read from its web preview like a polled feed."""
-    from bot.ingest.channel_refs import NotAChannel, source_url
+    from bot.channel_refs import NotAChannel, source_url
 
     try:
         url = source_url(ref)

@@ -37,8 +37,8 @@ async def ingest_paths_or_urls(
     it is a terminal or the batch is long, unless `progress` says otherwise."""
     from tqdm import tqdm
 
+    from bot.channel_refs import is_channel_ref
     from bot.ingest import files
-    from bot.ingest.channel_refs import is_channel_ref
     from bot.ingest.channels import ingest_channel
 
     say = echo or logger.warning
