@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import archive, database, operate, summarizing
+from bot.cli import archive, database, operate, summarizing, webhook
 from bot.config import ROLES, ConfigError, load_settings
 
 
@@ -29,13 +29,13 @@ def _build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("file", help="a text file, or - for standard input")
     summarize.add_argument("--method", default="default", help="summarization method")
     summarize.add_argument("--sentences", type=int, default=3, help="sentences in the summary")
-    summarize.set_defaults(handler=summarizing.summarize)
+    summarize.set_defaults(handler=summarizing.summarize_file)
 
     evaluate = sub.add_parser("evaluate", help="ROUGE of summarization methods on a JSONL file")
     evaluate.add_argument("path", help='JSON lines with "text" and "summary"')
     evaluate.add_argument("--methods", nargs="+", help="methods to compare (default: all)")
     evaluate.add_argument("--sentences", type=int, default=3, help="sentences per summary")
-    evaluate.set_defaults(handler=summarizing.evaluate)
+    evaluate.set_defaults(handler=summarizing.evaluate_summaries)
 
     topics = sub.add_parser("evaluate-topics", help="topic classification on labeled CSV files")
     topics.add_argument("paths", nargs="+", metavar="PATH", help="CSV with a rubric or category")
@@ -77,14 +77,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=operate.run)
 
-    webhook = sub.add_parser("webhook", help="Telegram's webhook setting for this bot")
-    actions = webhook.add_subparsers(required=True)
+    hook = sub.add_parser("webhook", help="Telegram's webhook setting for this bot")
+    actions = hook.add_subparsers(required=True)
     actions.add_parser("info", help="where Telegram posts updates, and its errors").set_defaults(
-        handler=lambda args: operate.webhook("info")
+        handler=webhook.info
     )
     actions.add_parser(
         "delete", help="stop posting updates (long polling works again)"
-    ).set_defaults(handler=lambda args: operate.webhook("delete"))
+    ).set_defaults(handler=webhook.delete)
 
     health = sub.add_parser("health", help="is the running bot ready? (exit 0 or 1, one line)")
     health.add_argument(

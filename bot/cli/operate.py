@@ -1,4 +1,4 @@
-"""`svodka run | webhook | health | config check | fake-telegram | demo`: running the bot and
+"""`svodka run | health | config check | fake-telegram | demo`: running the bot and
 looking at it."""
 
 from __future__ import annotations
@@ -27,16 +27,6 @@ def run(args: argparse.Namespace) -> int:
 
     with sole_run(settings.database_url):  # a second run on one SQLite file stops here
         return _run_until_stopped(settings, args.role, args.webhook)
-
-
-def webhook(command: str) -> int:
-    import asyncio
-
-    from bot.webhook import webhook_command
-
-    settings = load_settings()
-    token = settings.require_token()
-    return asyncio.run(webhook_command(command, settings, token))
 
 
 def _run_until_stopped(settings, role: str, webhook: bool) -> int:

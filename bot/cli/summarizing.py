@@ -7,7 +7,7 @@ import csv
 import sys
 
 
-def summarize(args: argparse.Namespace) -> int:
+def summarize_file(args: argparse.Namespace) -> int:
     from summarizer import summarize
 
     try:
@@ -30,7 +30,7 @@ def summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def evaluate(args: argparse.Namespace) -> int:
+def evaluate_summaries(args: argparse.Namespace) -> int:
     import json
 
     from tqdm import tqdm
