@@ -91,7 +91,8 @@ async def bench_ingest(pages: list[str], workdir: Path) -> dict[str, float]:
     see the same machine when other processes come and go."""
     from bot.config import Settings
     from bot.ingest.document import Document
-    from bot.ingest.pipeline import IngestReport, ingest_documents, ingest_paths_or_urls
+    from bot.ingest.intake import ingest_paths_or_urls
+    from bot.ingest.pipeline import IngestReport, ingest_documents
     from summarizer import summarize
 
     db = Database(f"sqlite+aiosqlite:///{workdir / 'ingest.db'}")

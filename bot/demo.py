@@ -148,7 +148,7 @@ async def seed_archive(
 ) -> tuple[IngestReport, list[Path]]:
     """Ingest seeds/ oldest-numbered last, so the project's first sample (000_...) is the
     newest article; the last `hold_back` files are left out and returned."""
-    from bot.ingest.pipeline import ingest_paths_or_urls
+    from bot.ingest.intake import ingest_paths_or_urls
 
     seeds = sorted(SEEDS.glob("*.txt"))
     kept = seeds[: len(seeds) - hold_back]
@@ -224,7 +224,7 @@ async def _converse(
     settings: Settings,
     held_back: list[Path],
 ) -> None:
-    from bot.ingest.pipeline import ingest_paths_or_urls
+    from bot.ingest.intake import ingest_paths_or_urls
 
     async for line in lines:
         line = line.strip()

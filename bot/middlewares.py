@@ -34,7 +34,7 @@ from aiogram.types.update import UpdateTypeLookupError
 
 from bot import metrics, texts
 from bot.answers import update_connection
-from bot.handlers.common import may_configure
+from bot.permissions import may_configure
 from bot.storage import updates
 from bot.storage.database import Database
 from bot.storage.schema import utcnow

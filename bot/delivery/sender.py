@@ -48,18 +48,9 @@ from bot.delivery.outbox import Outbox
 from bot.logs import redact, secret_parts
 from bot.storage.deliveries import Delivery
 from bot.supervisor import backoff
+from bot.telegram_errors import is_chat_gone, is_parse_error
 
 GLOBAL_FLOOD_WINDOW = 1.0  # seconds: 429s in two chats this close mean the bot as a whole
-# Telegram cannot read the message as sent: its entities, or a link in them (an article's
-# link it cannot open makes it refuse the whole message). Sent again as plain text, it goes.
-PARSE_ERRORS = (
-    "can't parse entities",
-    "can't find end of the entity",
-    "unsupported start tag",
-    "unsupported url protocol",
-    "wrong http url",
-)
-CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +87,6 @@ class ChatState(Protocol):
         """Move the chat, its subscriptions and its rows to the new id."""
 
 
-def is_parse_error(error: TelegramAPIError) -> bool:
-    return isinstance(error, TelegramBadRequest) and _says(error, PARSE_ERRORS)
-
-
-def is_chat_gone(error: TelegramAPIError) -> bool:
-    return isinstance(error, TelegramForbiddenError) or (
-        isinstance(error, TelegramBadRequest) and _says(error, CHAT_GONE)
-    )
-
-
 def is_permanent(error: AiogramError) -> bool:
     """A request Telegram rejected as such: the same request would be rejected again."""
     return isinstance(error, TelegramBadRequest)
@@ -123,11 +104,6 @@ def outcome(error: AiogramError) -> str:
     if isinstance(error, TelegramAPIError) and not isinstance(error, TelegramNetworkError):
         return "4xx"
     return "network"
-
-
-def _says(error: TelegramAPIError, phrases: tuple[str, ...]) -> bool:
-    message = error.message.lower()
-    return any(phrase in message for phrase in phrases)
 
 
 class FloodWatch:

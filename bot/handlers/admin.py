@@ -19,6 +19,7 @@ from bot.callbacks import FeedsMore
 from bot.config import Settings
 from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
+from bot.permissions import is_admin
 from bot.storage import articles, chats, deliveries, retention, sources
 from bot.storage import stats as stats_queries
 from bot.storage.database import Database
@@ -33,10 +34,6 @@ ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
 URL_PREFIXES = ("http://", "https://")
 FEEDS_PER_PAGE = 10
 MAX_FEED_BLOCK = 350  # characters: a page of blocks stays under Telegram's 4096
-
-
-async def is_admin(message: Message | CallbackQuery, settings: Settings) -> bool:
-    return message.from_user is not None and message.from_user.id in settings.admins
 
 
 async def is_not_admin(message: Message, settings: Settings) -> bool:
@@ -60,7 +57,8 @@ async def _ingest(
     message: Message, db: Database, settings: Settings, offload: Offload, source: str
 ) -> None:
     from bot.ingest.document import Document
-    from bot.ingest.pipeline import fetch_and_ingest_url, ingest_document
+    from bot.ingest.intake import fetch_and_ingest_url
+    from bot.ingest.pipeline import ingest_document
 
     if source.startswith(URL_PREFIXES) and len(source.split()) == 1:
         result = await fetch_and_ingest_url(db, source, settings, offload)
@@ -183,7 +181,7 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
 async def feed(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
-    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
+    from bot.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
 
@@ -216,7 +214,7 @@ async def add_public_channel(
     message: Message, conn: AsyncConnection, settings: Settings, ref: str
 ) -> None:
     """`/feed add @name`: a public channel, read from its web preview like a polled feed."""
-    from bot.ingest.channel_refs import NotAChannel, source_url
+    from bot.channel_refs import NotAChannel, source_url
 
     try:
         url = source_url(ref)

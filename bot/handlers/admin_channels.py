@@ -29,10 +29,7 @@ from aiogram.types import Chat, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
-from bot.config import Settings
-from bot.handlers.admin import is_admin
-from bot.handlers.common import Magic, quoted
-from bot.ingest.channel_refs import (
+from bot.channel_refs import (
     CHAT_ID,
     NotAChannel,
     channel_name,
@@ -42,7 +39,10 @@ from bot.ingest.channel_refs import (
     private_permalink,
     private_url,
 )
+from bot.config import Settings
+from bot.handlers.common import Magic, quoted
 from bot.middlewares import NO_DB, WRITE
+from bot.permissions import is_admin
 from bot.storage import admin_channels
 from bot.storage.database import Database
 from bot.storage.schema import utcnow

@@ -23,7 +23,6 @@ from bot.config import Settings
 from bot.handlers.common import (
     Magic,
     chat_title,
-    is_chat_admin,
     parse_time,
     parse_timezone,
     quoted,
@@ -31,6 +30,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import WRITE
+from bot.permissions import is_chat_admin
 from bot.storage import chats
 
 router = Router(name=__name__)

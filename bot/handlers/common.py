@@ -10,12 +10,10 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from aiogram import Bot
-from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import Chat as TgChat
-from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.formatting import Text
 from aiogram.utils.magic_filter import MagicFilter
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,8 +22,8 @@ from bot import render
 from bot.config import Settings
 from bot.storage import chats
 from bot.storage.articles import index_lemmas
+from bot.telegram_errors import is_parse_error
 
-ADMIN_STATUSES = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
 MAX_KEYWORD_CHARS = 64
 HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
@@ -111,23 +109,6 @@ async def chat_zone(conn: AsyncConnection, chat_id: int, settings: Settings) -> 
     return render.zone(chat.timezone if chat else None, settings.timezone)
 
 
-async def is_chat_admin(bot: Bot, chat_id: int | str, user_id: int) -> bool:
-    member = await bot.get_chat_member(chat_id, user_id)
-    return member.status in ADMIN_STATUSES
-
-
-async def may_configure(
-    bot: Bot, chat: TgChat, user: User | None, sender_chat: TgChat | None = None
-) -> bool:
-    """Anyone configures their private chat; in a group only its administrators do, an
-    anonymous one included (Telegram shows their messages as sent by the group itself)."""
-    if chat.type == ChatType.PRIVATE:
-        return True
-    if sender_chat is not None and sender_chat.id == chat.id:
-        return True
-    return user is not None and await is_chat_admin(bot, chat.id, user.id)
-
-
 def quoted(template: str, *values: str) -> dict:
     """Message kwargs for a template whose {} take outside text (a user's words, chat names),
     put in as plain text: entities, never markup."""
@@ -152,8 +133,6 @@ async def answer_rendered(
 ) -> None:
     """Send one rendered message; if Telegram cannot read its entities or a link in them, the
     same text again without them (one bad article never costs the whole answer)."""
-    from bot.delivery.sender import is_parse_error
-
     try:
         await message.answer(**part.as_kwargs(), reply_markup=markup)
     except TelegramBadRequest as error:

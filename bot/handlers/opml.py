@@ -14,9 +14,9 @@ from aiogram.utils.formatting import as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
-from bot.handlers.admin import is_admin
 from bot.handlers.common import Magic
 from bot.middlewares import NO_DB
+from bot.permissions import is_admin
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow

@@ -14,8 +14,8 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.channel_refs import TELEGRAM_HOSTS, permalink
 from bot.ingest.channel_posts import Post
-from bot.ingest.channel_refs import TELEGRAM_HOSTS, permalink
 from bot.ingest.document import SourceError, decode, meta_charset, parse_datetime, plain_text
 from bot.ingest.offload import time_budget
 from bot.untrusted import web_link

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.channel_refs import NotAChannel, channel_name
 from bot.config import Settings
 from bot.ingest import fetch
 from bot.ingest.channel_page import ChannelPage, NoPreview, before_url, is_preview_url, read_page
 from bot.ingest.channel_posts import Post, post_entry
-from bot.ingest.channel_refs import NotAChannel, channel_name
 from bot.ingest.document import SourceError
 from bot.ingest.feeds import Entry, mark_failed, new_documents
 from bot.ingest.offload import INLINE, Offload

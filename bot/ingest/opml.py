@@ -14,7 +14,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
+from bot.channel_refs import NotAChannel, is_channel_ref, source_url
 from bot.untrusted import web_link
 
 MAX_OPML_BYTES = 1 << 20  # 1 MiB: thousands of feeds

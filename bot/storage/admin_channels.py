@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.ingest.channel_refs import preview_url
+from bot.channel_refs import preview_url
 from bot.storage import dialect
 from bot.storage.schema import markers, sources
 from bot.storage.sources import ADMIN_CHANNEL, CHANNEL, Feed, get_feed

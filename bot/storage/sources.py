@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.ingest.channel_refs import PUBLIC_WEB
+from bot.channel_refs import PUBLIC_WEB
 from bot.storage.schema import article_sources, sources, utcnow
 
 FEED = "feed"

@@ -12,11 +12,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select, text
 
-from bot.ingest import commands
+from bot.cli import archive
 from bot.ingest.channels import poll_channel
 from bot.ingest.fetch import open_session
+from bot.ingest.intake import ingest_paths_or_urls
 from bot.ingest.opml import OpmlFeed, read_opml, write_opml
-from bot.ingest.pipeline import ingest_paths_or_urls
 from bot.storage import articles, sources
 from bot.storage.schema import host_turns, utcnow
 from tests.ingest.channel_pages import EVAL, message, page
@@ -188,14 +188,14 @@ async def test_a_teaser_post_is_completed_from_its_link_and_a_short_post_is_its_
 
 async def test_cli_adds_lists_ingests_and_removes_a_channel(site, channel_settings, capsys):
     site.serve("/s/news_ch", news_page("news_ch", range(1, 4), older=False))
-    assert await commands.feeds_add(channel_settings, "https://t.me/s/News_Ch?before=5", None) == 0
-    assert await commands.feeds_add(channel_settings, "@1news", None) == 2
+    assert await archive.feeds_add(channel_settings, "https://t.me/s/News_Ch?before=5", None) == 0
+    assert await archive.feeds_add(channel_settings, "@1news", None) == 2
     assert "не имя канала" in capsys.readouterr().err
-    await commands.feeds_list(channel_settings)
+    await archive.feeds_list(channel_settings)
     assert "https://t.me/s/news_ch  every 15 min  ok" in capsys.readouterr().out
-    assert await commands.ingest(channel_settings, ["@news_ch"]) == 0
+    assert await archive.ingest(channel_settings, ["@news_ch"]) == 0
     assert "added 3" in capsys.readouterr().out
-    assert await commands.feeds_remove(channel_settings, "@news_ch") == 0
+    assert await archive.feeds_remove(channel_settings, "@news_ch") == 0
 
 
 def test_opml_keeps_a_channel_as_its_preview_url():

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.ingest import commands
+from bot.cli import archive, main
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 SEED_COUNT = len(list(SEEDS.glob("*.txt")))
@@ -72,7 +71,7 @@ def test_feeds_add_list_remove(capsys, monkeypatch):
 
 
 def test_feeds_list_comes_in_pages(capsys, monkeypatch):
-    monkeypatch.setattr(commands, "FEEDS_PER_PAGE", 2)
+    monkeypatch.setattr(archive, "FEEDS_PER_PAGE", 2)
     for number in range(5):
         assert run(capsys, "feeds", "add", f"https://93.184.216.34/{number}/rss")[0] == 0
     out = run(capsys, "feeds", "list")[1]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot.ingest.commands import feed_lines
+from bot.cli.archive import feed_lines
 from bot.storage import articles, sources
 from bot.storage.articles import SourceRef
 from bot.storage.schema import article_sources

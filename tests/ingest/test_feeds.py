@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bot.ingest import poller as feed_poller
 from bot.ingest.feeds import parse_feed, poll_feed
 from bot.ingest.fetch import open_session
-from bot.ingest.pipeline import ingest_paths_or_urls
+from bot.ingest.intake import ingest_paths_or_urls
 from bot.ingest.poller import poll_claimed, poll_feeds_forever
 from bot.storage import articles, sources
 from bot.storage.schema import article_sources, utcnow

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.ingest import fetch
 from bot.ingest.document import SourceError
-from bot.ingest.pipeline import fetch_and_ingest_url
+from bot.ingest.intake import fetch_and_ingest_url
 from bot.storage import articles
 
 KOI8_META = '<meta http-equiv="Content-Type" content="text/html; charset=KOI8-R">'

@@ -11,7 +11,8 @@ from sqlalchemy import distinct, func, select
 
 import summarizer
 from bot.ingest.document import Document
-from bot.ingest.pipeline import ingest_document, ingest_documents, ingest_paths_or_urls
+from bot.ingest.intake import ingest_paths_or_urls
+from bot.ingest.pipeline import ingest_document, ingest_documents
 from bot.storage import articles
 from bot.storage.schema import article_sources, summaries
 

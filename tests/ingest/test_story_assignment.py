@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls
+from bot.ingest.intake import ingest_paths_or_urls
+from bot.ingest.pipeline import ingest_documents
 from bot.ingest.stories import assign_unassigned, profile_cache
 from bot.storage import articles
 from bot.storage.schema import articles as articles_table

@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.ingest.document import Document
-from bot.ingest.pipeline import ingest_documents, ingest_paths_or_urls, prepare
+from bot.ingest.intake import ingest_paths_or_urls
+from bot.ingest.pipeline import ingest_documents, prepare
 from bot.ingest.stories import KEYED_ARTICLES
 from bot.storage.schema import articles, stories, story_keys
 from summarizer.stories import profile_of

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.ingest.commands import feed_lines
+from bot.cli.archive import feed_lines
 from bot.ingest.pipeline import ingest_documents
 from bot.storage import admin_channels, articles, sources, stories
 from bot.storage.schema import sources as sources_table

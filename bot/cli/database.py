@@ -1,4 +1,4 @@
-"""`svodka db backup | restore | copy`, called by bot/cli.py (see docs/operating.md)."""
+"""`svodka db backup | restore | copy` (see docs/operating.md)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def copy(settings: Settings, to: str) -> int:
 async def _copy(settings: Settings, to: str) -> int:
     from sqlalchemy.exc import ArgumentError
 
-    from bot.ingest.commands import open_database
+    from bot.cli.archive import open_database
     from bot.runlock import sole_run
     from bot.storage.copy import copy_database
     from bot.storage.database import Database

@@ -1,23 +1,30 @@
-"""The archive's command-line commands (`svodka ingest | latest | db upgrade | feeds`), called by
-bot/cli.py. Each opens the database, brings its schema up to date and closes it."""
+"""`svodka ingest | latest | db upgrade | feeds`: the archive's commands. Each opens the
+database, brings its schema up to date and closes it; storage loads only when one runs."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
-from bot.storage import Database, upgrade
-from bot.storage.articles import ArticleView, SourceLink
+from bot.config import Settings, load_settings
 from bot.untrusted import printable
 
 if TYPE_CHECKING:
+    from bot.storage import Database
+    from bot.storage.articles import ArticleView, SourceLink
     from bot.storage.sources import FeedHealth
+
+
+def run(command: Callable[..., Awaitable[int]], *params: object) -> int:
+    """Run one of the async commands below with the settings of the environment."""
+    import asyncio
+
+    return asyncio.run(command(load_settings(), *params))
 
 
 @asynccontextmanager
@@ -25,6 +32,7 @@ async def open_database(settings: Settings, *, progress: bool = False) -> AsyncI
     """The database of `settings`, migrated to the newest schema, every article in a story
     (`progress`: with a bar while an older archive gets them); closed on exit."""
     from bot.ingest.stories import assign_unassigned
+    from bot.storage import Database, upgrade
 
     db = Database(settings.database_url)
     try:
@@ -42,7 +50,7 @@ def _error(message: str) -> None:
 async def ingest(settings: Settings, items: Sequence[str]) -> int:
     from tqdm import tqdm
 
-    from bot.ingest.pipeline import ingest_paths_or_urls
+    from bot.ingest.intake import ingest_paths_or_urls
 
     async with open_database(settings) as db:
         report = await ingest_paths_or_urls(
@@ -91,6 +99,8 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
 def story_json(view: ArticleView, links: Sequence[SourceLink] | None = None) -> dict:
     """A story as `svodka latest --json` prints it; `links`: every place its articles were
     seen (`stories.story_links`), else its outlets."""
+    from bot.storage.articles import SourceLink
+
     sources = links or view.sources
     if not sources and (view.url or view.source_name):
         sources = (SourceLink(view.url, view.title, view.source_name or ""),)
@@ -114,7 +124,7 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
-    from bot.ingest.channel_refs import NotAChannel, is_channel_ref, source_url
+    from bot.channel_refs import NotAChannel, is_channel_ref, source_url
     from bot.ingest.document import SourceError
     from bot.ingest.fetch import check_destination
     from bot.storage import sources
@@ -137,7 +147,7 @@ async def feeds_add(settings: Settings, url: str, interval: int | None) -> int:
 
 
 async def feeds_remove(settings: Settings, feed: str) -> int:
-    from bot.ingest.channel_refs import NotAChannel, source_url
+    from bot.channel_refs import NotAChannel, source_url
     from bot.storage import sources
 
     try:
