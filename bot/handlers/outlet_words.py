@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
+from bot.channel_refs import NotAChannel, channel_name, is_channel_ref
 from bot.handlers.common import MAX_KEYWORD_CHARS
-from bot.ingest.channel_refs import NotAChannel, channel_name, is_channel_ref
 from bot.storage import outlets
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import String, bindparam, cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.ingest.adverts import is_advert
+from bot.adverts import is_advert
 from bot.storage import dialect
 from bot.storage.bulk import insert_rows
 from bot.storage.database import Database
@@ -69,7 +69,7 @@ class ArticleView:
     sources: tuple[SourceLink, ...] = ()
     story_last_at: datetime | None = None
     addition: Addition | None = None  # what another outlet adds (bot/storage/additions.py)
-    advert: bool = False  # marked as advertising (bot/ingest/adverts.py)
+    advert: bool = False  # marked as advertising (bot/adverts.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.ingest.channel_refs import PUBLIC_WEB, preview_url
+from bot.channel_refs import PUBLIC_WEB, preview_url
 from bot.storage.schema import article_sources, sources
 
 

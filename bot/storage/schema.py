@@ -114,7 +114,7 @@ articles = Table(
     # The story (one event told by several outlets) the article belongs to (migration 0007):
     # set when the article is stored, never changed. NULL only before `svodka db upgrade`.
     Column("story_id", Integer),
-    # Marked as advertising (bot/ingest/adverts.py, migration 0012): hidden unless a chat asks.
+    # Marked as advertising (bot/adverts.py, migration 0012): hidden unless a chat asks.
     Column("advert", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_articles_ingested", "ingested_at", "id"),
     Index("ix_articles_story", "story_id", "id"),

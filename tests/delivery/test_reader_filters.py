@@ -11,9 +11,9 @@ import pytest
 from alembic import command
 from sqlalchemy import select, text
 
+from bot.adverts import is_advert
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.pushes import scan_new_articles
-from bot.ingest.adverts import is_advert
 from bot.storage import chats, mutes, stories
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.mutes import Hidden
