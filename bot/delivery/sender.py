@@ -27,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -43,6 +43,7 @@ from aiogram.exceptions import (
 from aiogram.types import LinkPreviewOptions, Message, MessageEntity
 
 from bot import metrics
+from bot.config import Settings
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
 from bot.logs import redact, secret_parts
@@ -62,6 +63,15 @@ PARSE_ERRORS = (
 CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 
 
+class SendKwargs(TypedDict):
+    """The arguments of sendMessage that an Outgoing fills in."""
+
+    text: str
+    entities: list[MessageEntity] | None
+    parse_mode: None
+    link_preview_options: LinkPreviewOptions
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message: text with entities (never a parse mode, so web text is never markup)."""
@@ -70,7 +80,7 @@ class Outgoing:
     entities: list[MessageEntity] | None = None
     preview: bool = True
 
-    def send_kwargs(self, *, plain: bool) -> dict:
+    def send_kwargs(self, *, plain: bool) -> SendKwargs:
         return {
             "text": self.text,
             "entities": None if plain else self.entities,
@@ -149,7 +159,7 @@ class Sender:
         limiter: Limiter,
         chats: ChatState,
         compose: Compose,
-        settings,
+        settings: Settings,
         *,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -208,7 +218,8 @@ class Sender:
             sent = await self.bot.send_message(
                 chat_id=chat_id,
                 **message.send_kwargs(plain=plain),
-                request_timeout=self.settings.delivery_timeout,
+                # aiohttp takes float seconds; aiogram annotates the timeout as int.
+                request_timeout=self.settings.delivery_timeout,  # type: ignore[arg-type]
             )
         except AiogramError as error:
             metrics.send_outcome(outcome(error), retry_after=getattr(error, "retry_after", 0))
