@@ -97,7 +97,7 @@ def _entry(item, feed_title: str | None) -> Entry:
         text=text,
         title=item.get("title") or None,
         url=web_link(item.get("link")),
-        published=datetime(*stamp[:6], tzinfo=UTC) if stamp else None,
+        published=datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None,
         source_name=feed_title,
         categories=tuple(tag["term"] for tag in item.get("tags", []) if tag.get("term")),
     )

@@ -122,8 +122,9 @@ async def fetch(
     except TimeoutError:
         raise SourceError(f"no answer within {settings.fetch_timeout:g} s") from None
     except aiohttp.ClientError as error:
-        if isinstance(getattr(error, "os_error", None), PrivateAddress):  # PublicResolver's
-            raise SourceError(str(error.os_error)) from None
+        cause = getattr(error, "os_error", None)
+        if isinstance(cause, PrivateAddress):  # PublicResolver's
+            raise SourceError(str(cause)) from None
         raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
 
 
