@@ -234,6 +234,7 @@ async def _with_full_text(
 
     doc = entry.document
     page_url = entry.link or doc.url
+    assert page_url is not None  # teasers without a page are not sent here
     try:
         page = await fetch.fetch_text(page_url, settings, session=session)
         full = await offload.run(extract_page, page)

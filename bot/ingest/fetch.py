@@ -250,4 +250,4 @@ async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipadd
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         raise UnknownHost(f"unknown host {host}") from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
