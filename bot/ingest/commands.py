@@ -72,7 +72,8 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
             links = await stories.story_links(conn, ids)
     if as_json:
         for view in views:
-            print(json.dumps(story_json(view, links.get(view.story_id)), ensure_ascii=False))
+            sourced = None if view.story_id is None else links.get(view.story_id)
+            print(json.dumps(story_json(view, sourced), ensure_ascii=False))
         return 0
     if not views:
         print("(no articles yet: add some with `svodka ingest PATH`)")
