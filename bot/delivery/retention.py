@@ -30,6 +30,8 @@ Prune = Callable[[AsyncConnection, datetime], Awaitable[int]]
 
 
 class LimitedPrune(Protocol):
+    """A prune of bot.storage.retention: at most `limit` rows or stories a call."""
+
     def __call__(
         self, conn: AsyncConnection, before: datetime, *, limit: int
     ) -> Awaitable[int]: ...
