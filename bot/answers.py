@@ -179,6 +179,7 @@ class RetryAnswers(BaseRequestMiddleware):
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + self.deadline
         failures = 0
+        last: TelegramAPIError
         while True:
             try:
                 return await make_request(bot, method)

@@ -151,7 +151,8 @@ def settle_memory() -> None:
 @functools.cache
 def response_types() -> tuple[type, ...]:
     """Response[...] of HOT_METHODS, held for the process's life (pydantic holds them weakly)."""
-    return tuple(Response[method.__returning__] for method in HOT_METHODS)
+    # A generic parametrized at run time, which a type checker cannot follow.
+    return tuple(Response[method.__returning__] for method in HOT_METHODS)  # type: ignore[name-defined]
 
 
 def default_services() -> list[Service]:

@@ -29,7 +29,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
 from bot import metrics, texts
@@ -68,13 +68,14 @@ class DedupMiddleware(BaseMiddleware):
         self._seen[event.update_id] = None
         if len(self._seen) > self.remember:
             self._seen.popitem(last=False)
-        if self.shared is not None and not await self._take(event.update_id):
+        if self.shared is not None and not await self._take(self.shared, event.update_id):
             return None
         return await handler(event, data)
 
-    async def _take(self, update_id: int) -> bool:
+    @staticmethod
+    async def _take(shared: Database, update_id: int) -> bool:
         now = utcnow()
-        async with self.shared.transaction() as conn:
+        async with shared.transaction() as conn:
             taken = await updates.take(conn, update_id, now)
             if update_id % PRUNE_EVERY == 0:
                 await updates.prune(conn, now)
@@ -242,11 +243,14 @@ class ChatAdminMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not get_flag(data, "configures_chat"):
             return await handler(event, data)
-        is_button = isinstance(event, CallbackQuery)
-        chat = event.message.chat if is_button else event.chat
-        sender_chat = None if is_button else event.sender_chat
+        if isinstance(event, CallbackQuery):
+            assert event.message is not None  # the bot sends no inline-mode messages
+            chat, sender_chat = event.message.chat, None
+        else:
+            assert isinstance(event, Message)
+            chat, sender_chat = event.chat, event.sender_chat
         if await may_configure(data["bot"], chat, event.from_user, sender_chat):
             return await handler(event, data)
-        if is_button:
+        if isinstance(event, CallbackQuery):
             return await event.answer(texts.ONLY_ADMINS, show_alert=True)
         return await event.answer(texts.ONLY_ADMINS)

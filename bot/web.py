@@ -70,6 +70,7 @@ async def serving(app: web.Application, address: tuple[str, int] | None) -> Asyn
         keepalive_timeout=IDLE_TIMEOUT,
     )
     await runner.setup()
+    assert runner.server is not None  # made by setup()
     _cap_connections(runner.server, app.get(BUSY_KEY, set()), MAX_CONNECTIONS)
     try:
         host, port = address
@@ -187,7 +188,9 @@ def head_revision() -> str:
 
     from bot.storage.migrate import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # the package ships its migrations
+    return head
 
 
 async def check_health(settings: Settings, *, url: str | None = None) -> tuple[bool, str]:

@@ -158,7 +158,12 @@ def _limits(api: LocalBotAPI, body: JSON) -> JSON:
     }
     if any(limit.count < 1 for limit in given.values()):
         raise BadRequest("limits are counts of 1 or more")
-    api.limiter = RateLimiter(RateLimits(**{**dict.fromkeys(periods), **given})) if given else None
+    limits = RateLimits(
+        per_bot=given.get("per_bot"),
+        per_chat=given.get("per_chat"),
+        per_group=given.get("per_group"),
+    )
+    api.limiter = RateLimiter(limits) if given else None
     return {"limits": {name: limit.count for name, limit in given.items()}}
 
 

@@ -58,7 +58,7 @@ class _TelegramHTML(HTMLParser):
             entity_type = "spoiler"
         if entity_type is None:
             self.fail(f'Unsupported start tag "{tag}"')
-        entity: JSON | None = {"type": entity_type, "offset": self.length}
+        entity: JSON = {"type": entity_type, "offset": self.length}
         if tag == "a":
             entity["url"] = attributes.get("href") or ""
         elif tag == "tg-emoji":
@@ -70,7 +70,8 @@ class _TelegramHTML(HTMLParser):
             pre = self.open[-1][1]
             if language and pre is not None:
                 pre["language"] = language
-                entity = None  # <pre><code class="language-x"> is one pre entity
+                self.open.append((tag, None))  # <pre><code class="language-x"> is one pre entity
+                return
         self.open.append((tag, entity))
 
     def handle_endtag(self, tag: str) -> None:

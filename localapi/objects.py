@@ -83,13 +83,14 @@ WEB_LINK = re.compile(r"https?://[^\s<>\"]+")
 
 def url_entities(text: str | None) -> list[JSON]:
     """url entities, as Telegram adds them to the web links of incoming text."""
+    text = text or ""
     return [
         {
             "type": "url",
             "offset": utf16_len(text[: found.start()]),
             "length": utf16_len(found.group()),
         }
-        for found in WEB_LINK.finditer(text or "")
+        for found in WEB_LINK.finditer(text)
     ]
 
 

@@ -172,7 +172,7 @@ class TelegramState:
         return self._edit(old, reply_markup=inline_markup(params))
 
     def delete_message(self, params: JSON, bot: JSON) -> bool:
-        key = (self.resolve_chat(params.get("chat_id", 0))["id"], params.get("message_id"))
+        key = (self.resolve_chat(params.get("chat_id", 0))["id"], params.get("message_id", 0))
         if self.messages.pop(key, None) is None:
             raise ApiError.bad_request("message to delete not found")
         return True
@@ -231,7 +231,7 @@ class TelegramState:
 
     def _message(self, params: JSON, missing: str) -> JSON:
         chat = self.resolve_chat(params.get("chat_id", 0))
-        message = self.messages.get((chat["id"], params.get("message_id")))
+        message = self.messages.get((chat["id"], params.get("message_id", 0)))
         if message is None:
             raise ApiError.bad_request(missing)
         return message

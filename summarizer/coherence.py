@@ -77,9 +77,11 @@ _CLOSE = {"»": 0, "“": 1, "”": 1}
 _FAMILIES = 3
 _STRAIGHT = '"'
 _MARK = re.compile('[«»„“”"]')
+# Per family: quotations a sentence closes without opening them, and those it leaves open.
+Balance = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def quote_balance(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def quote_balance(text: str) -> Balance:
     """Per family: quotations `text` closes that it did not open, and those it leaves open."""
     unopened = [0] * _FAMILIES
     open_ = [0] * _FAMILIES
@@ -125,7 +127,7 @@ def quotation_spans(sentences: Sequence[str]) -> list[tuple[int, int] | None]:
     return spans
 
 
-def _quotation_end(balances, start: int) -> int | None:
+def _quotation_end(balances: Sequence[Balance], start: int) -> int | None:
     """End of the quotation that `start` opens, if it closes in time and closes nothing else."""
     depth = [0] * _FAMILIES
     for index in range(start, min(start + MAX_QUOTATION, len(balances))):

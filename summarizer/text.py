@@ -6,9 +6,12 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import razdel
+
+if TYPE_CHECKING:  # loaded on first use: its dictionaries take a while
+    import pymorphy3
 
 
 def sentences(text: str) -> list[str]:
@@ -31,7 +34,7 @@ def words(text: str) -> list[str]:
 
 
 @cache
-def _analyzer():
+def _analyzer() -> pymorphy3.MorphAnalyzer:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()

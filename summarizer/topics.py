@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import IO
 
 import numpy as np
 
@@ -197,7 +198,8 @@ class TopicModel:
             return [0.0] * len(self.topics)
         values = (1.0 + np.log(repeats)) * self.idf[rows]
         values /= np.sqrt(values @ values)
-        return (values @ self.weights[rows] + self.bias).tolist()
+        scores: list[float] = (values @ self.weights[rows] + self.bias).tolist()
+        return scores
 
     def _lexicon_hits(self, counts: Counter[str]) -> list[int]:
         columns = _keyword_columns(self.topics)
@@ -220,7 +222,7 @@ class TopicModel:
         )
 
     @classmethod
-    def load(cls, file) -> TopicModel:
+    def load(cls, file: str | IO[bytes]) -> TopicModel:
         with np.load(file, allow_pickle=False) as data:
             lexicon_weight, category_weight, threshold = data["priors"].tolist()
             return cls(

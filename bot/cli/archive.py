@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings, load_settings
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.storage.sources import FeedHealth
 
 
-def run(command: Callable[..., Awaitable[int]], *params: object) -> int:
+def run(command: Callable[..., Coroutine[Any, Any, int]], *params: object) -> int:
     """Run one of the async commands below with the settings of the environment."""
     import asyncio
 
@@ -80,7 +80,8 @@ async def latest(settings: Settings, topic: str | None, limit: int, as_json: boo
             links = await stories.story_links(conn, ids)
     if as_json:
         for view in views:
-            print(json.dumps(story_json(view, links.get(view.story_id)), ensure_ascii=False))
+            sourced = None if view.story_id is None else links.get(view.story_id)
+            print(json.dumps(story_json(view, sourced), ensure_ascii=False))
         return 0
     if not views:
         print("(no articles yet: add some with `svodka ingest PATH`)")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 class _Bar:
@@ -15,12 +19,12 @@ class _Bar:
     def __init__(self, unit: str) -> None:
         self.unit = unit
         self.name: str | None = None
-        self.bar = None
+        self.bar: tqdm | None = None
 
     def __call__(self, name: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if name != self.name:
+        if name != self.name or self.bar is None:
             self.close()
             self.name = name
             self.bar = tqdm(total=total, desc=name, unit=self.unit, file=sys.stderr)

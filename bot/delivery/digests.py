@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from bot import render
+from bot.config import Settings
 from bot.delivery.messages import digest_payload
 from bot.delivery.outbox import digest_item
 from bot.storage import articles
@@ -142,7 +143,7 @@ class Matcher:
         return self._by_keyword[value]
 
 
-async def enqueue_due_digests(db: Database, settings, now: datetime) -> int:
+async def enqueue_due_digests(db: Database, settings: Settings, now: datetime) -> int:
     """Enqueue the digests whose time has come; how many digests were enqueued."""
     with _collector_paused():
         plan = await plan_digests(db, settings, now)
@@ -155,10 +156,10 @@ class DigestPlan:
 
     until: datetime  # articles up to this moment were read; the chats' new last_digest_at
     seen: dict[int, datetime | None]  # due chat -> its last_digest_at when the pass read it
-    rows: dict[int, dict]  # due chat with something to read -> its outbox row
+    rows: dict[int, dict[str, object]]  # due chat with something to read -> its outbox row
 
 
-async def plan_digests(db: Database, settings, now: datetime) -> DigestPlan:
+async def plan_digests(db: Database, settings: Settings, now: datetime) -> DigestPlan:
     until = await articles.settled_until(db, now)
     async with db.read() as conn:
         due = [

@@ -115,6 +115,7 @@ class SenderLock:
         return bool(locked)
 
     async def _watch(self, lost: asyncio.Event) -> None:
+        assert self._conn is not None  # watched only while the lock, taken on it, is held
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
             try:

@@ -17,6 +17,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from bot.config import Settings
 from bot.logs import one_line
 from bot.storage import workers
 from bot.storage.database import Database
@@ -32,7 +33,7 @@ def new_worker_id() -> str:
 
 class Heartbeat:
     def __init__(
-        self, db: Database, settings, *, role: str = "worker", sole: bool | None = None
+        self, db: Database, settings: Settings, *, role: str = "worker", sole: bool | None = None
     ) -> None:
         self.db = db
         self.sole = db.is_sqlite if sole is None else sole

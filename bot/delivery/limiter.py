@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.config import Settings
+
 GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
 WINDOW = 1.05  # seconds that `rate` consecutive messages must span: 50 ms for network jitter
 
@@ -29,7 +31,7 @@ class Limits:
     group_rate: float  # messages per minute, one group or channel
 
     @classmethod
-    def from_settings(cls, settings) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             settings.delivery_rate, settings.delivery_chat_rate, settings.delivery_group_rate
         )
@@ -42,7 +44,8 @@ class Limiter:
         self._group_interval = 60 / limits.group_rate
         self._now = monotonic
         self._next_slot = 0.0  # the earliest time of the next global slot
-        self._recent: deque[float] = deque(maxlen=max(1, math.floor(limits.rate)))
+        self._per_second = max(1, math.floor(limits.rate))  # messages in a window of a second
+        self._recent: deque[float] = deque(maxlen=self._per_second)
         self._paused_until = 0.0  # Telegram asked the whole bot to wait
         self._chat_ready: dict[int, float] = {}  # chat id -> its next free time
         self._turn = asyncio.Lock()
@@ -69,7 +72,7 @@ class Limiter:
 
     def _window_free(self) -> float:
         """When one more message keeps every window of a second within the rate."""
-        if len(self._recent) < self._recent.maxlen:
+        if len(self._recent) < self._per_second:
             return 0.0
         return self._recent[0] + WINDOW
 

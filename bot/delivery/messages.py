@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 from aiogram.utils.formatting import Bold, Text, as_line
 
 from bot import render, texts
+from bot.config import Settings
 from bot.delivery.sender import Outgoing
 from bot.storage import articles, chats, stories
 from bot.storage.articles import ArticleView
@@ -90,11 +91,12 @@ def _catalogue() -> dict[str, int]:
 class Composer:
     """Builds a row's messages from the archive at send time, in the chat's timezone."""
 
-    def __init__(self, db: Database, settings) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        # A broadcast sends one article to many chats: render it once per timezone and options.
-        self._pushes: dict[tuple, list[Outgoing]] = {}
+        # A broadcast sends one article to many chats: render it once per timezone and options
+        # (item, timezone, summary sentences, link preview).
+        self._pushes: dict[tuple[str, str | None, int, bool], list[Outgoing]] = {}
 
     async def __call__(self, row: Delivery) -> list[Outgoing]:
         tz = render.zone(row.timezone, self.settings.timezone)

@@ -45,14 +45,14 @@ class Outbox:
         # The workers' writes take turns here rather than in SQLite's busy handler, which
         # sleeps for milliseconds between tries when transactions of one process collide.
         self._writing = asyncio.Lock()
-        self._confirmed: list[tuple[Confirmed, asyncio.Future]] = []  # waiting for a commit
+        self._confirmed: list[tuple[Confirmed, asyncio.Future[None]]] = []  # waiting for a commit
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self._writing, self.db.transaction() as conn:
             yield conn
 
-    async def enqueue(self, rows: Sequence[dict]) -> None:
+    async def enqueue(self, rows: Sequence[dict[str, object]]) -> None:
         """Add (chat, item) rows in one transaction; pairs already there are kept as they are."""
         async with self._transaction() as conn:
             await queries.enqueue(conn, rows, self.clock())
@@ -90,7 +90,7 @@ class Outbox:
                 await self._commit_confirmed(batch)
         await committed
 
-    async def _commit_confirmed(self, batch: list[tuple[Confirmed, asyncio.Future]]) -> None:
+    async def _commit_confirmed(self, batch: list[tuple[Confirmed, asyncio.Future[None]]]) -> None:
         try:
             async with self.db.transaction() as conn:
                 await queries.mark_confirmed(conn, [item for item, _ in batch], self.clock())

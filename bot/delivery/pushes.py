@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.config import Settings
 from bot.delivery.outbox import push_item
 from bot.storage import articles
 from bot.storage import deliveries as queries
@@ -28,7 +29,7 @@ def keyword_matches(keywords: list[str], lemmas: frozenset[str]) -> list[str]:
     return [keyword for keyword in keywords if lemmas.issuperset(keyword.split())]
 
 
-async def scan_new_articles(db: Database, settings, now: datetime) -> int:
+async def scan_new_articles(db: Database, settings: Settings, now: datetime) -> int:
     """Enqueue pushes for the articles stored since the last scan; how many rows were added."""
     oldest = now - timedelta(hours=settings.push_max_age_hours)
     enqueued = 0

@@ -11,9 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.config import Settings
 from bot.storage import retention
 from bot.storage.database import Database
 
@@ -27,7 +29,15 @@ PAUSE = 0.1  # seconds between batches: the sender's transactions go first
 Prune = Callable[[AsyncConnection, datetime], Awaitable[int]]
 
 
-async def prune_old_rows(db: Database, settings, now: datetime) -> dict[str, int]:
+class LimitedPrune(Protocol):
+    """A prune of bot.storage.retention: at most `limit` rows or stories a call."""
+
+    def __call__(
+        self, conn: AsyncConnection, before: datetime, *, limit: int
+    ) -> Awaitable[int]: ...
+
+
+async def prune_old_rows(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
     """One pass: rows pruned by kind ("deliveries", "stories"); a setting of 0 keeps all."""
     plan: dict[str, tuple[float, Prune]] = {
         "deliveries": (settings.keep_deliveries_days, _limited(retention.prune_deliveries)),
@@ -42,7 +52,7 @@ async def prune_old_rows(db: Database, settings, now: datetime) -> dict[str, int
     return pruned
 
 
-def _limited(prune) -> Prune:
+def _limited(prune: LimitedPrune) -> Prune:
     return lambda conn, before: prune(conn, before, limit=BATCH)
 
 

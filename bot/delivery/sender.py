@@ -27,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -43,6 +43,7 @@ from aiogram.exceptions import (
 from aiogram.types import LinkPreviewOptions, Message, MessageEntity
 
 from bot import metrics
+from bot.config import Settings
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
 from bot.logs import redact, secret_parts
@@ -51,6 +52,15 @@ from bot.supervisor import backoff
 from bot.telegram_errors import is_chat_gone, is_parse_error
 
 GLOBAL_FLOOD_WINDOW = 1.0  # seconds: 429s in two chats this close mean the bot as a whole
+
+
+class SendKwargs(TypedDict):
+    """The arguments of sendMessage that an Outgoing fills in."""
+
+    text: str
+    entities: list[MessageEntity] | None
+    parse_mode: None
+    link_preview_options: LinkPreviewOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +72,7 @@ class Outgoing:
     preview: bool = True
     preview_url: str | None = None  # the link to preview (the story's first); None: Telegram's
 
-    def send_kwargs(self, *, plain: bool) -> dict:
+    def send_kwargs(self, *, plain: bool) -> SendKwargs:
         options = LinkPreviewOptions(is_disabled=not self.preview)
         if self.preview and self.preview_url:
             options = LinkPreviewOptions(is_disabled=False, url=self.preview_url)
@@ -129,7 +139,7 @@ class Sender:
         limiter: Limiter,
         chats: ChatState,
         compose: Compose,
-        settings,
+        settings: Settings,
         *,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -188,7 +198,8 @@ class Sender:
             sent = await self.bot.send_message(
                 chat_id=chat_id,
                 **message.send_kwargs(plain=plain),
-                request_timeout=self.settings.delivery_timeout,
+                # aiohttp takes float seconds; aiogram annotates the timeout as int.
+                request_timeout=self.settings.delivery_timeout,  # type: ignore[arg-type]
             )
         except AiogramError as error:
             metrics.send_outcome(outcome(error), retry_after=getattr(error, "retry_after", 0))

@@ -17,6 +17,7 @@ from operator import attrgetter
 from aiogram import Bot
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import Settings
 from bot.delivery import retention
 from bot.delivery.digests import enqueue_due_digests
 from bot.delivery.election import SenderLock
@@ -61,7 +62,7 @@ class StoredChats:
 
 
 async def run_delivery(
-    db: Database, bot: Bot, settings, stop: asyncio.Event, *, clock: Clock = utcnow
+    db: Database, bot: Bot, settings: Settings, stop: asyncio.Event, *, clock: Clock = utcnow
 ) -> None:
     """Deliver pushes and digests until `stop` is set; each loop (and the heartbeat) under the
     supervisor, which retries it through database and network failures."""
@@ -70,7 +71,12 @@ async def run_delivery(
 
 
 async def _deliver(
-    db: Database, bot: Bot, settings, stop: asyncio.Event, clock: Clock, heartbeat: Heartbeat
+    db: Database,
+    bot: Bot,
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Clock,
+    heartbeat: Heartbeat,
 ) -> None:
     worker = heartbeat.id
     outbox = Outbox(db, clock, worker=worker)
@@ -110,7 +116,7 @@ async def _deliver(
         )
 
 
-def takeover_pause(settings) -> float:
+def takeover_pause(settings: Settings) -> float:
     """The longest spacing Telegram's limits ask for: a new sender waits this long before its
     first message, so none goes out too close to what a previous sender sent last."""
     return max(
@@ -160,7 +166,7 @@ async def _either(*events: asyncio.Event) -> AsyncIterator[asyncio.Event]:
 
 
 async def _every(
-    interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]], settings
+    interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[None]], settings: Settings
 ) -> None:
     """Run `job` now and then every `interval` seconds; a failed run is retried by the
     supervisor (backed off), and ends the process if it keeps failing."""
@@ -177,7 +183,9 @@ async def _every(
 class SendLoop:
     """Claims due rows in batches and hands them, grouped per chat, to the sending workers."""
 
-    def __init__(self, outbox: Outbox, sender: Sender, limiter: Limiter, settings) -> None:
+    def __init__(
+        self, outbox: Outbox, sender: Sender, limiter: Limiter, settings: Settings
+    ) -> None:
         self.outbox = outbox
         self.sender = sender
         self.limiter = limiter
@@ -261,7 +269,7 @@ class SendLoop:
                     self.held.difference_update(row.id for row in chat_batch)
                     break
 
-    async def _shut_down(self, workers: list[asyncio.Task]) -> None:
+    async def _shut_down(self, workers: list[asyncio.Task[None]]) -> None:
         """Let messages in flight finish (for SVODKA_SHUTDOWN_GRACE seconds at most), then hand
         back every row this process still holds, so a restart or another worker sends them at
         once. A message cut off here may have reached the chat: it can arrive twice, as after

@@ -10,13 +10,19 @@ from typing import TYPE_CHECKING
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.formatting import Bold, as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, render, texts
 from bot.callbacks import FeedsMore
 from bot.config import Settings
+from bot.handlers.buttons import pressed_on
 from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
 from bot.middlewares import NO_DB, WRITE
 from bot.permissions import is_admin
@@ -78,6 +84,7 @@ async def _report(message: Message, db: Database, settings: Settings, result: In
     if result.status == "rejected":
         await message.answer(**quoted(texts.ADD_REJECTED, in_russian(result.reason or "?")))
         return
+    assert result.article_id is not None  # stored, merged or a duplicate of one
     async with db.read() as conn:
         view = await articles.get(conn, result.article_id)
         tz = await chat_zone(conn, message.chat.id, settings)
@@ -108,7 +115,7 @@ async def add(
 async def add_by_message(
     message: Message, db: Database, settings: Settings, offload: Offload
 ) -> None:
-    await _ingest(message, db, settings, offload, (message.text or message.caption).strip())
+    await _ingest(message, db, settings, offload, (message.text or message.caption or "").strip())
 
 
 @router.message(Command("feeds"), is_admin)
@@ -121,11 +128,15 @@ async def more_feeds(
     query: CallbackQuery, callback_data: FeedsMore, conn: AsyncConnection, settings: Settings
 ) -> None:
     await query.answer()
-    await show_feeds(query.message, conn, settings, offset=callback_data.offset)
+    await show_feeds(pressed_on(query), conn, settings, offset=callback_data.offset)
 
 
 async def show_feeds(
-    message: Message, conn: AsyncConnection, settings: Settings, *, offset: int
+    message: MaybeInaccessibleMessageUnion,
+    conn: AsyncConnection,
+    settings: Settings,
+    *,
+    offset: int,
 ) -> None:
     """One message of FEEDS_PER_PAGE feeds from `offset`, with «Ещё» when more follow: a list
     of thousands of feeds is read page by page, not sent as hundreds of messages."""

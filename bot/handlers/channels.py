@@ -143,6 +143,9 @@ async def _add(
     if target.type == ChatType.PRIVATE:
         await message.answer(**quoted(texts.CHANNEL_NOT_CHANNEL, name))
         return
+    assert (
+        message.from_user is not None
+    )  # only channel posts come without one, and these are messages
     if not await _caller_is_admin(bot, target.id, message.from_user.id):
         await message.answer(**quoted(texts.CHANNEL_CALLER_NOT_ADMIN, name))
         return
@@ -183,6 +186,9 @@ async def _remove(message: Message, conn: AsyncConnection, bot: Bot, name: str) 
     if chat is None or not chat.active or chat.kind == ChatType.PRIVATE:
         await message.answer(**quoted(texts.CHANNEL_NOT_CONNECTED, name))
         return
+    assert (
+        message.from_user is not None
+    )  # only channel posts come without one, and these are messages
     user_id = message.from_user.id
     if chat.added_by != user_id and not await _caller_is_admin(bot, chat.id, user_id):
         await message.answer(**quoted(texts.CHANNEL_CALLER_NOT_ADMIN, name))
@@ -195,6 +201,9 @@ async def _remove(message: Message, conn: AsyncConnection, bot: Bot, name: str) 
 
 
 async def _list(message: Message, conn: AsyncConnection) -> None:
+    assert (
+        message.from_user is not None
+    )  # only channel posts come without one, and these are messages
     connected = await chats.chats_added_by(conn, message.from_user.id)
     if not connected:
         await message.answer(texts.CHANNEL_LIST_EMPTY)
@@ -221,4 +230,5 @@ async def bot_added(update: ChatMemberUpdated, conn: AsyncConnection) -> None:
 
 @router.message(Magic(F.migrate_to_chat_id), flags=WRITE)
 async def group_migrated(message: Message, conn: AsyncConnection) -> None:
+    assert message.migrate_to_chat_id is not None  # the filter matched it
     await chats.migrate_chat(conn, message.chat.id, message.migrate_to_chat_id)

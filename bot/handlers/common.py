@@ -13,7 +13,11 @@ from zoneinfo import available_timezones
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import Chat as TgChat
-from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    TelegramObject,
+)
 from aiogram.utils.formatting import Text
 from aiogram.utils.magic_filter import MagicFilter
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -120,7 +124,9 @@ def quoted(template: str, *values: str) -> dict:
 
 
 async def answer_messages(
-    message: Message, parts: Sequence[Text], markup: InlineKeyboardMarkup | None = None
+    message: MaybeInaccessibleMessageUnion,
+    parts: Sequence[Text],
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """Send rendered messages in order; the keyboard goes under the last one."""
     for index, part in enumerate(parts):
@@ -129,7 +135,7 @@ async def answer_messages(
 
 
 async def answer_rendered(
-    message: Message, part: Text, markup: InlineKeyboardMarkup | None = None
+    message: MaybeInaccessibleMessageUnion, part: Text, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Send one rendered message; if Telegram cannot read its entities or a link in them, the
     same text again without them (one bad article never costs the whole answer)."""

@@ -5,12 +5,13 @@ deep link): «Сразу», «Раз в день в 09:00», «Выбрать в
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, render, texts
 from bot.callbacks import DeliveryChoice
 from bot.config import Settings
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import Magic, remember_chat
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
@@ -20,7 +21,9 @@ router = Router(name=__name__)
 DEFAULT_DIGEST_TIME = "09:00"
 
 
-async def ask_once(message: Message, conn: AsyncConnection, settings: Settings) -> None:
+async def ask_once(
+    message: MaybeInaccessibleMessageUnion, conn: AsyncConnection, settings: Settings
+) -> None:
     """After a subscription: a chat never asked gets the default daily digest and the
     question (a chat that chose instant pushes or a time already keeps its choice)."""
     chat = await chats.get_chat(conn, message.chat.id)
@@ -40,7 +43,7 @@ async def ask_once(message: Message, conn: AsyncConnection, settings: Settings) 
 async def chosen(
     query: CallbackQuery, callback_data: DeliveryChoice, conn: AsyncConnection, settings: Settings
 ) -> None:
-    chat = await remember_chat(conn, query.message.chat)
+    chat = await remember_chat(conn, pressed_on(query).chat)
     if callback_data.mode == "instant":
         await chats.set_instant(conn, chat.id, True)
         await chats.set_digest_time(conn, chat.id, None)
@@ -53,5 +56,6 @@ async def chosen(
     else:
         await query.answer(texts.STALE_BUTTON)
         return
-    await query.message.edit_text(answer)
+    if (message := editable(pressed_on(query))) is not None:
+        await message.edit_text(answer)
     await query.answer()

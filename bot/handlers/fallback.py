@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 async def _addressed_to_me(message: Message, bot: Bot) -> bool:
     """A command in a group counts only with this bot's @username (it may be another bot's)."""
+    assert message.text is not None  # the handler's filter matched it
     command = Command.extract_command(message.text)
     me = await bot.me()
     return bool(command.mention and me.username and command.mention.lower() == me.username.lower())

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.formatting import Bold
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
+from bot.handlers.buttons import pressed_on
 from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
 from bot.storage import articles, chats, mutes, stories
 
@@ -98,7 +99,9 @@ async def read_request(message: Message, args: str | None, wording: Wording) -> 
     return request
 
 
-async def answer_empty(message: Message, wording: Wording, about: str | None) -> None:
+async def answer_empty(
+    message: MaybeInaccessibleMessageUnion, wording: Wording, about: str | None
+) -> None:
     if about is not None:
         await message.answer(**quoted(wording.empty_for, about))
     else:
@@ -115,7 +118,7 @@ def header(wording: Wording, query: dict, about: str | None) -> Bold:
 
 
 async def show_latest(
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conn: AsyncConnection,
     settings: Settings,
     scope: str,
@@ -160,7 +163,7 @@ async def more(
 ) -> None:
     await query.answer()
     await show_latest(
-        query.message,
+        pressed_on(query),
         conn,
         settings,
         callback_data.scope,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
 from bot.callbacks import AdsShow, MuteRemove
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, quoted, remember_chat
 from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import CONFIGURE
@@ -108,19 +109,20 @@ async def show_mutes(message: Message, conn: AsyncConnection) -> None:
 
 
 async def _refresh(query: CallbackQuery, conn: AsyncConnection) -> None:
-    chat = await chats.get_chat(conn, query.message.chat.id)
-    listed = await mutes.listed(conn, query.message.chat.id)
+    chat_id = pressed_on(query).chat.id
+    chat = await chats.get_chat(conn, chat_id)
+    listed = await mutes.listed(conn, chat_id)
     text = texts.MUTES_TITLE if listed else texts.MUTES_EMPTY
-    await query.message.edit_text(
-        text, reply_markup=keyboards.mutes(listed, show_ads=chat.show_ads)
-    )
+    show_ads = chat is not None and chat.show_ads
+    if (message := editable(pressed_on(query))) is not None:
+        await message.edit_text(text, reply_markup=keyboards.mutes(listed, show_ads=show_ads))
 
 
 @router.callback_query(MuteRemove.filter(), Magic(F.message), flags=CONFIGURE)
 async def remove_button(
     query: CallbackQuery, callback_data: MuteRemove, conn: AsyncConnection
 ) -> None:
-    if not await mutes.remove_by_id(conn, query.message.chat.id, callback_data.id):
+    if not await mutes.remove_by_id(conn, pressed_on(query).chat.id, callback_data.id):
         await query.answer(texts.STALE_BUTTON)
         return
     await _refresh(query, conn)
@@ -129,7 +131,7 @@ async def remove_button(
 
 @router.callback_query(AdsShow.filter(), Magic(F.message), flags=CONFIGURE)
 async def ads_button(query: CallbackQuery, callback_data: AdsShow, conn: AsyncConnection) -> None:
-    chat = await remember_chat(conn, query.message.chat)
+    chat = await remember_chat(conn, pressed_on(query).chat)
     await chats.set_chat_options(conn, chat.id, show_ads=callback_data.on)
     await _refresh(query, conn)
     await query.answer()

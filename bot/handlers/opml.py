@@ -45,13 +45,15 @@ async def import_feeds(message: Message, bot: Bot, db: Database, settings) -> No
     from bot.ingest.opml import MAX_OPML_BYTES, OpmlError, read_opml
 
     document = message.document
+    assert document is not None  # the handler's filter matched it
     if not (document.file_name or "").lower().endswith(OPML_NAMES):
         await message.answer(texts.OPML_WHAT)
         return
     if (document.file_size or 0) > MAX_OPML_BYTES:
         await message.answer(texts.OPML_REFUSED.format(texts.OPML_TOO_BIG))
         return
-    data = await bot.download(document, destination=io.BytesIO())
+    data = io.BytesIO()
+    await bot.download(document, destination=data)
     try:
         listed = await asyncio.to_thread(read_opml, data.getvalue())
     except OpmlError as error:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.formatting import Bold
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, render, texts
 from bot.callbacks import SearchMore
 from bot.config import Settings
+from bot.handlers.buttons import pressed_on
 from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
 from bot.storage import articles, stories
 
@@ -20,7 +21,11 @@ MAX_OFFSET = 1000
 
 
 async def show_results(
-    message: Message, conn: AsyncConnection, settings: Settings, words: str, offset: int = 0
+    message: MaybeInaccessibleMessageUnion,
+    conn: AsyncConnection,
+    settings: Settings,
+    words: str,
+    offset: int = 0,
 ) -> None:
     # Results are ranked by relevance, not by id, so /latest's paging by article id does not
     # apply, and the stories already shown do not fit in 64 bytes of callback data. Search
@@ -60,4 +65,4 @@ async def more(
     query: CallbackQuery, callback_data: SearchMore, conn: AsyncConnection, settings: Settings
 ) -> None:
     await query.answer()
-    await show_results(query.message, conn, settings, callback_data.query, callback_data.offset)
+    await show_results(pressed_on(query), conn, settings, callback_data.query, callback_data.offset)

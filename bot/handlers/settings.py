@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, render, texts
 from bot.callbacks import DigestTimeSet, InstantSet, LengthSet, PreviewSet
 from bot.config import Settings
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import Magic, parse_time, parse_timezone, remember_chat
 from bot.middlewares import CONFIGURE, WRITE
 from bot.storage import chats
@@ -54,11 +55,15 @@ async def show_settings(message: Message, conn: AsyncConnection, settings: Setti
 
 
 async def _refresh(query: CallbackQuery, conn: AsyncConnection, settings: Settings) -> None:
-    chat = await chats.get_chat(conn, query.message.chat.id)
+    message = editable(pressed_on(query))
+    if message is None:  # gone: nothing to show the new settings on
+        return
+    chat = await chats.get_chat(conn, message.chat.id)
+    assert chat is not None  # remembered by the button's handler
     count = await chats.count_subscriptions(conn, chat.id)
     # Pressing the button of the current state changes nothing, which Telegram refuses.
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_text(
+        await message.edit_text(
             settings_text(chat, count, settings), reply_markup=keyboards.settings(chat)
         )
 
@@ -122,8 +127,8 @@ async def instant_button(
     conn: AsyncConnection,
     settings: Settings,
 ) -> None:
-    await remember_chat(conn, query.message.chat)
-    await chats.set_instant(conn, query.message.chat.id, callback_data.on)
+    chat = await remember_chat(conn, pressed_on(query).chat)
+    await chats.set_instant(conn, chat.id, callback_data.on)
     await _refresh(query, conn, settings)
     await query.answer()
 
@@ -140,8 +145,8 @@ async def digest_time_button(
     if raw != "off" and digest_time is None:
         await query.answer(texts.STALE_BUTTON)
         return
-    await remember_chat(conn, query.message.chat)
-    await chats.set_digest_time(conn, query.message.chat.id, digest_time)
+    chat = await remember_chat(conn, pressed_on(query).chat)
+    await chats.set_digest_time(conn, chat.id, digest_time)
     await _refresh(query, conn, settings)
     await query.answer()
 
@@ -156,9 +161,9 @@ async def preview_button(
     if callback_data.state not in PREVIEW_STATES:
         await query.answer(texts.STALE_BUTTON)
         return
-    await remember_chat(conn, query.message.chat)
+    await remember_chat(conn, pressed_on(query).chat)
     await chats.set_chat_options(
-        conn, query.message.chat.id, link_preview=PREVIEW_STATES[callback_data.state]
+        conn, pressed_on(query).chat.id, link_preview=PREVIEW_STATES[callback_data.state]
     )
     await _refresh(query, conn, settings)
     await query.answer()
@@ -171,9 +176,9 @@ async def length_button(
     if callback_data.sentences not in texts.LENGTHS:
         await query.answer(texts.STALE_BUTTON)
         return
-    await remember_chat(conn, query.message.chat)
+    await remember_chat(conn, pressed_on(query).chat)
     await chats.set_chat_options(
-        conn, query.message.chat.id, summary_sentences=callback_data.sentences
+        conn, pressed_on(query).chat.id, summary_sentences=callback_data.sentences
     )
     await _refresh(query, conn, settings)
     await query.answer()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.callbacks import SourcesPage, SourceToggle
 from bot.config import Settings
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import Magic, remember_chat
 from bot.handlers.delivery_choice import ask_once
 from bot.handlers.subscriptions import MAX_SUBSCRIPTIONS
@@ -49,10 +50,11 @@ async def show_sources(message: Message, conn: AsyncConnection) -> None:
 
 
 async def _show(query: CallbackQuery, conn: AsyncConnection, offset: int) -> None:
-    text, markup = await _page(conn, query.message.chat.id, offset)
+    text, markup = await _page(conn, pressed_on(query).chat.id, offset)
     # Pressing the button of the current page changes nothing, which Telegram refuses.
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_text(text, reply_markup=markup)
+    if (message := editable(pressed_on(query))) is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_text(text, reply_markup=markup)
 
 
 @router.callback_query(SourcesPage.filter(), Magic(F.message))
@@ -72,7 +74,7 @@ async def toggle_source(
     if name is None:
         await query.answer(texts.STALE_BUTTON)
         return
-    chat = await remember_chat(conn, query.message.chat)
+    chat = await remember_chat(conn, pressed_on(query).chat)
     if await chats.remove_subscription(conn, chat.id, chats.SOURCE, name):
         notice = texts.TOPIC_TOGGLED_OFF.format(name)
     elif await chats.count_subscriptions(conn, chat.id) >= MAX_SUBSCRIPTIONS:
@@ -83,4 +85,4 @@ async def toggle_source(
         notice = texts.TOPIC_TOGGLED_ON.format(name)
     await _show(query, conn, callback_data.offset)
     await query.answer(notice[:200])
-    await ask_once(query.message, conn, settings)
+    await ask_once(pressed_on(query), conn, settings)

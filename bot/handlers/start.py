@@ -31,7 +31,7 @@ async def start(
     chat = await remember_chat(conn, message.chat)
     topic = _deep_link_topic(command.args)
     deep_linked = topic is not None and message.chat.type == ChatType.PRIVATE
-    if deep_linked:
+    if topic is not None and deep_linked:
         await chats.add_subscription(conn, chat.id, chats.TOPIC, topic.slug, topic.name)
         await message.answer(texts.DEEP_LINK_SUBSCRIBED.format(topic=topic.name))
     greeting = texts.GREETING if message.chat.type == ChatType.PRIVATE else texts.GREETING_GROUP

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.callbacks import SubscriptionRemove
 from bot.config import Settings
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import Magic, Subject, parse_subject, quoted, remember_chat
 from bot.handlers.delivery_choice import ask_once
 from bot.handlers.outlet_words import named_outlet
@@ -95,13 +96,14 @@ async def my_subscriptions(message: Message, conn: AsyncConnection) -> None:
 async def remove_button(
     query: CallbackQuery, callback_data: SubscriptionRemove, conn: AsyncConnection
 ) -> None:
-    chat = query.message.chat
+    chat = pressed_on(query).chat
     if not await chats.remove_subscription_by_id(conn, chat.id, callback_data.id):
         await query.answer(texts.STALE_BUTTON)
         return
     subs = await chats.list_subscriptions(conn, chat.id)
-    if subs:
-        await query.message.edit_reply_markup(reply_markup=keyboards.subscriptions(subs))
-    else:
-        await query.message.edit_text(texts.NO_SUBSCRIPTIONS)
+    message = editable(pressed_on(query))
+    if message is not None and subs:
+        await message.edit_reply_markup(reply_markup=keyboards.subscriptions(subs))
+    elif message is not None:
+        await message.edit_text(texts.NO_SUBSCRIPTIONS)
     await query.answer(texts.REMOVED)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.callbacks import ShowTopics, TopicToggle
 from bot.config import Settings
+from bot.handlers.buttons import editable, pressed_on
 from bot.handlers.common import Magic, remember_chat
 from bot.handlers.delivery_choice import ask_once
 from bot.middlewares import CONFIGURE
@@ -31,8 +32,9 @@ async def show_topics(message: Message, conn: AsyncConnection) -> None:
 
 @router.callback_query(ShowTopics.filter(), Magic(F.message))
 async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> None:
-    subscribed = await _subscribed_topics(conn, query.message.chat.id)
-    await query.message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
+    message = pressed_on(query)
+    subscribed = await _subscribed_topics(conn, message.chat.id)
+    await message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
     await query.answer()
 
 
@@ -46,7 +48,7 @@ async def toggle_topic(
     if topic is None:
         await query.answer(texts.STALE_BUTTON)
         return
-    chat = query.message.chat
+    chat = pressed_on(query).chat
     await remember_chat(conn, chat)
     if await chats.remove_subscription(conn, chat.id, chats.TOPIC, topic.slug):
         notice = texts.TOPIC_TOGGLED_OFF.format(topic.name)
@@ -54,6 +56,7 @@ async def toggle_topic(
         await chats.add_subscription(conn, chat.id, chats.TOPIC, topic.slug, topic.name)
         notice = texts.TOPIC_TOGGLED_ON.format(topic.name)
     subscribed = await _subscribed_topics(conn, chat.id)
-    await query.message.edit_reply_markup(reply_markup=keyboards.topics(subscribed))
+    if (message := editable(pressed_on(query))) is not None:
+        await message.edit_reply_markup(reply_markup=keyboards.topics(subscribed))
     await query.answer(notice)
-    await ask_once(query.message, conn, settings)
+    await ask_once(pressed_on(query), conn, settings)

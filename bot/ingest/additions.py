@@ -48,5 +48,5 @@ def addition_to(first: ArticleView, others: Sequence[ArticleView]) -> Addition |
         if not (view.source_name and view.source_name == first.source_name):
             for sentence in view.summary_sentences:
                 outlet_of.setdefault(sentence, view.source_name or "")
-    sentence = addition(first.summary_sentences, first.title, outlet_of)
-    return None if sentence is None else Addition(outlet_of[sentence], sentence)
+    chosen = addition(first.summary_sentences, first.title, outlet_of)
+    return None if chosen is None else Addition(outlet_of[chosen], chosen)

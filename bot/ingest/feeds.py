@@ -97,7 +97,7 @@ def _entry(item, feed_title: str | None) -> Entry:
         text=text,
         title=item.get("title") or None,
         url=web_link(item.get("link")),
-        published=datetime(*stamp[:6], tzinfo=UTC) if stamp else None,
+        published=datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None,
         source_name=feed_title,
         categories=tuple(tag["term"] for tag in item.get("tags", []) if tag.get("term")),
     )
@@ -234,6 +234,7 @@ async def _with_full_text(
 
     doc = entry.document
     page_url = entry.link or doc.url
+    assert page_url is not None  # teasers without a page are not sent here
     try:
         page = await fetch.fetch_text(page_url, settings, session=session)
         full = await offload.run(extract_page, page)

@@ -122,8 +122,9 @@ async def fetch(
     except TimeoutError:
         raise SourceError(f"no answer within {settings.fetch_timeout:g} s") from None
     except aiohttp.ClientError as error:
-        if isinstance(getattr(error, "os_error", None), PrivateAddress):  # PublicResolver's
-            raise SourceError(str(error.os_error)) from None
+        cause = getattr(error, "os_error", None)
+        if isinstance(cause, PrivateAddress):  # PublicResolver's
+            raise SourceError(str(cause)) from None
         raise SourceError(f"cannot fetch: {error.__class__.__name__} {error}".strip()) from None
 
 
@@ -249,4 +250,4 @@ async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipadd
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         raise UnknownHost(f"unknown host {host}") from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]

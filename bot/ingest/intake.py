@@ -133,7 +133,7 @@ async def ingest_url(db: Database, url: str, settings: Settings) -> list[tuple[s
                 results = await ingest_documents(db, docs)
                 seen = {doc.url for doc in docs}
                 return [
-                    (entry.document.url, IngestResult(None, "duplicate", "same URL"))
+                    (entry.document.url or url, IngestResult(None, "duplicate", "same URL"))
                     for entry in parsed.entries
                     if entry.document.url not in seen
                 ] + [(doc.url or url, result) for doc, result in zip(docs, results, strict=True)]

@@ -131,8 +131,8 @@ def _outlines(body: Element) -> Iterable[Element]:
 
 def _take(outline: Element, found: OpmlList, seen: set[str]) -> None:
     raw = (outline.get("xmlUrl") or "").strip()
-    title = " ".join((outline.get("title") or outline.get("text") or "").split())
-    title = title[:MAX_TITLE_CHARS] or None
+    words = " ".join((outline.get("title") or outline.get("text") or "").split())
+    title = words[:MAX_TITLE_CHARS] or None
     if not raw:
         if not len(outline):  # a folder has outlines inside; an empty entry is a problem
             found.problems.append(Skipped(title or "—", None))

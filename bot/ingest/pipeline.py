@@ -23,6 +23,7 @@ from bot import metrics
 from bot.ingest import additions, dedup, stories
 from bot.ingest.document import Document, SourceError, plain_text
 from bot.ingest.offload import INLINE, Offload, time_budget
+from bot.ingest.stories import StoryIndex  # Plan.stories hides the module in Plan
 from bot.storage import articles
 from bot.storage import stories as stored_stories
 from bot.storage.articles import NewArticle, SourceRef
@@ -251,9 +252,7 @@ class Plan:
                 plan.outcomes.append((match[0], "duplicate", match[1]))
         return plan
 
-    async def carry_out(
-        self, conn: AsyncConnection, index: stories.StoryIndex
-    ) -> list[IngestResult]:
+    async def carry_out(self, conn: AsyncConnection, index: StoryIndex) -> list[IngestResult]:
         """Store the plan on the caller's transaction, each new article in the story `index`
         finds for it; the result of each draft."""
         refs = index.assign(self.members)
@@ -276,6 +275,8 @@ def duplicate_of(new: NewArticle, known: articles.Known) -> tuple[int, str] | No
         return known.by_url[new.url], "same URL"
     if new.content_hash in known.by_hash:
         return known.by_hash[new.content_hash], "same text"
+    if new.fingerprint is None:  # too short to compare, so it has no bands either
+        return None
     for band in new.bands:
         for candidate, signature in known.by_band.get(band, ()):
             if signature and dedup.similarity(signature, new.fingerprint) >= dedup.SIMILARITY:

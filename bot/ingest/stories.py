@@ -133,8 +133,8 @@ class StoryIndex:
                 missing.append(story_id)
             else:
                 self.profiles[story_id] = found
-        for story_id, found in (await stored.representatives(conn, missing)).items():
-            self.profiles[story_id] = _profile_of(found)
+        for story_id, representative in (await stored.representatives(conn, missing)).items():
+            self.profiles[story_id] = _profile_of(representative)
             cache.put(story_id, self.profiles[story_id])
 
     def _candidates(self, position: int, item: Member) -> list[int]:

@@ -22,9 +22,10 @@ def extract_page(response: Response) -> Document:
 def extract_html(page: str, url: str | None = None) -> Document:
     """The article in an HTML page: title, main text, publication date."""
     import trafilatura
+    from trafilatura.metadata import Document as Extracted
 
     extracted = trafilatura.bare_extraction(page, url=url, with_metadata=True)
-    if extracted is None or not (extracted.text or "").strip():
+    if not isinstance(extracted, Extracted) or not (extracted.text and extracted.text.strip()):
         raise SourceError("no article text found in the page")
     title = plain_text(extracted.title or "") or None
     return Document(

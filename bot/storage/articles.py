@@ -163,7 +163,7 @@ class Known:
 
     by_url: dict[str, int] = field(default_factory=dict)
     by_hash: dict[str, int] = field(default_factory=dict)
-    by_band: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    by_band: dict[int, list[tuple[int, bytes | None]]] = field(default_factory=dict)
 
     def remember(self, new: NewArticle, ref: int) -> None:
         if new.url:

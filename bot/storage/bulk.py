@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from bot.storage import dialect as dialects
 
@@ -51,7 +52,7 @@ async def insert_rows(
 
 
 async def execute_rows(
-    conn: AsyncConnection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+    conn: AsyncConnection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Run `statement` (an UPDATE with bound parameters) once per row of `rows`, dicts with the
     same keys, in one driver executemany: as `insert_rows` does for inserts."""
@@ -84,10 +85,11 @@ def _driver_rows(
 
 @lru_cache(maxsize=64)
 def _compiled_statement(
-    statement: Executable, keys: tuple[str, ...], dialect: Dialect
+    statement: ClauseElement, keys: tuple[str, ...], dialect: Dialect
 ) -> tuple[str, Callable[[tuple], tuple], tuple[Processor | None, ...]]:
     """`_compiled` for a statement whose parameters are named bindparams."""
     compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)  # a statement, so never DDL's compiler
     return _positional(compiled, keys, [compiled.binds[key].type for key in keys], dialect)
 
 

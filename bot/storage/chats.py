@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Column, bindparam, cast, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import dialect
@@ -42,7 +43,7 @@ class Subscription:
     label: str  # as the user typed it (the topic's name for topics)
 
 
-_CHAT_COLUMNS = (
+_CHAT_COLUMNS: tuple[Column[Any], ...] = (
     chats.c.id,
     chats.c.kind,
     chats.c.title,
@@ -77,7 +78,7 @@ async def upsert_chat(
     added_by: int | None = None,
 ) -> Chat:
     """Record a chat as seen now: kind, title and username refreshed, marked active again."""
-    fresh = {"kind": kind, "title": title, "username": username, "active": True}
+    fresh: dict[str, object] = {"kind": kind, "title": title, "username": username, "active": True}
     if added_by is not None:
         fresh["added_by"] = added_by
     statement = dialect.insert(conn.dialect, chats).values(id=chat_id, **fresh)
@@ -137,7 +138,7 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
         )
         return
     moved = select(
-        func.cast(new_id, chats.c.id.type),
+        cast(literal(new_id), chats.c.id.type),
         subscriptions.c.kind,
         subscriptions.c.value,
         subscriptions.c.label,
@@ -146,7 +147,9 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
         ["chat_id", "kind", "value", "label"], moved
     )
     await conn.execute(statement.on_conflict_do_nothing())
-    muted = select(func.cast(new_id, chats.c.id.type), mutes.c.kind, mutes.c.value, mutes.c.label)
+    muted = select(
+        cast(literal(new_id), chats.c.id.type), mutes.c.kind, mutes.c.value, mutes.c.label
+    )
     statement = dialect.insert(conn.dialect, mutes).from_select(
         ["chat_id", "kind", "value", "label"], muted.where(mutes.c.chat_id == old_id)
     )

@@ -79,7 +79,7 @@ async def copy_database(source: Database, target: Database, progress: Progress) 
 
 async def _count(db: Database, table: Table) -> int:
     async with db.read() as conn:
-        return await conn.scalar(select(func.count()).select_from(table))
+        return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 
 async def _copy_table(

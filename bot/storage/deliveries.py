@@ -396,7 +396,8 @@ def _parse_subscriptions(
     """Chats with the same subscriptions share one frozenset (most do, in a large audience)."""
     if joined not in seen:
         pairs = joined.split(SUBSCRIPTION_SEPARATOR) if joined else ()
-        seen[joined] = frozenset(tuple(pair.split(KIND_SEPARATOR, 1)) for pair in pairs)
+        split = (pair.partition(KIND_SEPARATOR) for pair in pairs)
+        seen[joined] = frozenset((kind, value) for kind, _, value in split)
     return seen[joined]
 
 

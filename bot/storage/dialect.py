@@ -16,8 +16,7 @@ from sqlalchemy import Float, Integer, Table, TextClause, bindparam, func, selec
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
 
 Groups = Sequence[Sequence[str]]
@@ -28,7 +27,9 @@ RANK_WINDOW = 1000  # newest matches ranked by relevance; older ones are out of 
 SQLITE_WEIGHTS = "4.0, 1.0"
 
 
-def insert(dialect: Dialect, table: Table, *, skip_conflicts_on: Sequence[str] = ()) -> Insert:
+def insert(
+    dialect: Dialect, table: Table, *, skip_conflicts_on: Sequence[str] = ()
+) -> postgresql.Insert | sqlite.Insert:
     """An INSERT into `table`; with `skip_conflicts_on`, rows that clash with an existing row on
     those unique columns are skipped."""
     statement = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
@@ -106,7 +107,7 @@ def match_among(conn: AsyncConnection, groups: Groups, ids: Sequence[int]) -> Te
             "SELECT id FROM articles WHERE id = ANY(CAST(:ids AS integer[]))"
             f" AND search @@ ({_tsquery(groups)})"
         )
-        listed = bindparam("ids", list(ids))
+        listed: BindParameter[list[int] | str] = bindparam("ids", list(ids))
     else:
         sql = (
             "SELECT rowid AS id FROM article_search WHERE article_search MATCH :fts"
@@ -155,7 +156,9 @@ def shared_keys(conn: AsyncConnection, wanted: Sequence[tuple[int, str, int, int
             " CAST(:his AS integer[])) AS w(n, key, lo, hi)"
         )
         names = ("ns", "keys", "los", "his")
-        params = [bindparam(name, list(got)) for name, got in zip(names, columns, strict=True)]
+        params: list[BindParameter[list[int | str] | str]] = [
+            bindparam(name, list(got)) for name, got in zip(names, columns, strict=True)
+        ]
     else:
         source = (
             "(SELECT json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS key,"

@@ -38,7 +38,8 @@ async def try_take(
     )
     if taken.rowcount == 1:
         return now + hold, 0.0
-    free_at = await conn.scalar(select(host_turns.c.free_at).where(host_turns.c.host == host))
+    held = select(host_turns.c.free_at).where(host_turns.c.host == host)
+    free_at = (await conn.execute(held)).scalar_one()  # the row was inserted above if missing
     return None, max((free_at - now).total_seconds(), 0.0)
 
 

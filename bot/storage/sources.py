@@ -221,7 +221,7 @@ async def feeds_health(conn: AsyncConnection, now: datetime) -> list[FeedHealth]
         )
         .group_by(article_sources.c.source_id)
     )
-    counts = dict(recent.all())
+    counts: dict[int, int] = dict(recent.all())
     return [FeedHealth(feed, counts.get(feed.id, 0)) for feed in feeds]
 
 

@@ -21,7 +21,7 @@ from bot.storage.schema import utcnow, workers
 
 async def clock(conn: AsyncConnection) -> datetime:
     if conn.dialect.name == "postgresql":
-        return await conn.scalar(select(func.clock_timestamp()))
+        return (await conn.execute(select(func.clock_timestamp()))).scalar_one()
     return utcnow()
 
 

@@ -87,7 +87,7 @@ def evaluate(
     methods: Sequence[str],
     *,
     sentences: int = 3,
-    progress: Callable[[Iterable], Iterable] = iter,
+    progress: Callable[[Iterable[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
 ) -> list[Result]:
     """One Result per method (ORACLE allowed) over all (text, reference) pairs. The texts'
     words are analyzed once before timing: pymorphy3's cache is shared by all methods, so

@@ -23,4 +23,5 @@ def get(name: str) -> Method:
         from summarizer.methods import sumy_adapter
 
         return partial(sumy_adapter.select, algorithm=name)
-    return importlib.import_module(f"summarizer.methods.{name}").select
+    select: Method = importlib.import_module(f"summarizer.methods.{name}").select
+    return select

@@ -25,8 +25,8 @@ from summarizer.methods.base import Document
 
 MODEL_FILE = "data/default_model.json"
 BEAM = 10  # sets of sentences kept per size: 30 scored the same in cross-validation
-PARTS_OF_SPEECH = ("NOUN", "VERB", "INFN", "ADJF", "ADJS", "PRTF", "PRTS", "GRND", "NUMR")
-PARTS_OF_SPEECH += ("ADVB", "NPRO", "PREP", "CONJ", "PRCL")
+PARTS_OF_SPEECH: tuple[str, ...] = ("NOUN", "VERB", "INFN", "ADJF", "ADJS", "PRTF", "PRTS")
+PARTS_OF_SPEECH += ("GRND", "NUMR", "ADVB", "NPRO", "PREP", "CONJ", "PRCL")
 PUNCTUATION = (",", "«", "»", "—", "-", "(", ")", ":", '"')
 FEATURES = (
     *("punctuation", "stop_word", "digit", "latin", "log_count", "log_lemma_count"),
@@ -141,6 +141,11 @@ def is_unfinished(sentence: str) -> bool:
     return not sentence.rstrip().endswith((".", "!", "?", "…", "»", '"', ")"))
 
 
+# A state grown from the beam: (expected F1, chosen sentences, their tokens before the last
+# unit, the tokens that unit adds, the probability mass of all of them).
+Grown = tuple[float, frozenset[int], frozenset[str], set[str], float]
+
+
 def choose(sentences: Sequence[str], count: int, model: Model) -> list[int]:
     """Up to `count` sentences (as many as fit) that maximize the expected F1, each with the
     sentences it cannot go without (`coherence.units`: its quotation, its antecedent). A beam
@@ -165,7 +170,7 @@ def choose(sentences: Sequence[str], count: int, model: Model) -> list[int]:
     ]
     best = beam[0]
     while beam:
-        grown: dict[frozenset[int], tuple] = {}
+        grown: dict[frozenset[int], Grown] = {}
         for _, chosen, covered, mass in beam:
             for unit in units:
                 selection = chosen.union(unit)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from summarizer import text as nlp
 from summarizer.methods.base import Document
+
+if TYPE_CHECKING:  # sumy is imported only when one of its methods is asked for
+    from sumy.models.dom import ObjectDocumentModel
+    from sumy.summarizers._summarizer import AbstractSummarizer
 
 ALGORITHMS = {
     "lexrank": "sumy.summarizers.lex_rank:LexRankSummarizer",
@@ -49,7 +54,7 @@ class RazdelTokenizer:
         return nlp.words(sentence)
 
 
-def _summarizer(algorithm: str):
+def _summarizer(algorithm: str) -> AbstractSummarizer:
     module_name, class_name = ALGORITHMS[algorithm].split(":")
     summarizer = getattr(importlib.import_module(module_name), class_name)(nlp.lemma)
     summarizer.stop_words = nlp.stop_words()
@@ -60,7 +65,7 @@ def _summarizer(algorithm: str):
     return summarizer
 
 
-def _sumy_document(document: Document):
+def _sumy_document(document: Document) -> ObjectDocumentModel:
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
     tokenizer = RazdelTokenizer()

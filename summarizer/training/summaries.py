@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,9 @@ def fit(pairs: Sequence[Pair]) -> default.Model:
     return default.Model(named, bias, reference_tokens)
 
 
-def summary_scores(pairs: Sequence[Pair], choose) -> list[rouge.Scores]:
+def summary_scores(
+    pairs: Sequence[Pair], choose: Callable[[list[str]], Iterable[int]]
+) -> list[rouge.Scores]:
     scores = []
     for text, reference in pairs:
         sentences = candidates(text)
@@ -89,7 +92,7 @@ def cross_validate(pairs: Sequence[Pair], folds: int, sentences: int = 3) -> Non
         training = [pair for index, pair in enumerate(pairs) if index % folds != fold]
         model = fit(training)
         default_scores = summary_scores(
-            held_out, lambda s, m=model: default.choose(s, sentences, m)
+            held_out, partial(default.choose, count=sentences, model=model)
         )
         lead_scores = summary_scores(held_out, lambda s: range(min(sentences, len(s))))
         print(mean_row(f"{fold + 1}: default", default_scores))

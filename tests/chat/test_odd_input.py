@@ -124,3 +124,16 @@ async def test_pressing_the_current_setting_again_is_harmless(harness):
     answer = await harness.press(harness.current(panel), button=2)  # the same again
     assert answer.get("text") is None  # answered quietly, no error
     assert "Ежедневная сводка: 09:00" in harness.current(panel)["text"]
+
+
+async def test_a_button_under_a_deleted_message_does_its_work_and_edits_nothing(harness):
+    """Telegram sends an InaccessibleMessage (date 0) under a button whose message is gone:
+    it has no content to edit, so the toggle is made and answered, and no edit is tried."""
+    from summarizer.topics import TOPICS
+
+    [keyboard] = await harness.say("/topics")
+    gone = {"chat": keyboard["chat"], "message_id": keyboard["message_id"], "date": 0}
+    forged_press(harness, gone, f"tp:{TOPICS[0].slug}")
+    [answer] = await harness.api.wait_for("answerCallbackQuery")
+    assert answer.params.get("text") == texts.TOPIC_TOGGLED_ON.format(TOPICS[0].name)
+    assert not [call for call in harness.api.calls if call.method.startswith("editMessage")]
