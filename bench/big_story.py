@@ -3,14 +3,12 @@ against the same archive where every article is its own story (the baseline, in 
 
     python bench/big_story.py [--archive 20000] [--story 5000]
 
-The archive is written in bulk as bench/archive.py writes it (generated articles, one outlet
-each, the newest last), each article its own story (bench/stories.py's `fill_stories`). The
-queries run as the handlers run them (`stories.latest_page`, `articles.search` then
-`stories.tell`, `stories.top` over the last 24 hours); then every other article of the newest
-2 x `--story` joins one story, all from one outlet (a feed that floods a story, the hostile
-case of issue 21), in a copy of the archive. Both are queried in turn, run by run; medians of
-50 runs each.
-"""
+The archive is written in bulk as bench/archive.py writes it (generated articles, one outlet each,
+the newest last), each article its own story (bench/stories.py's `fill_stories`). The queries run as
+the handlers run them (`stories.latest_page`, `articles.search` then `stories.one_per_story`,
+`stories.top` over the last 24 hours); then every other article of the newest 2 x `--story` joins
+one story, all from one outlet (a feed that floods a story, the hostile case of issue 21), in a copy
+of the archive. Both are queried in turn, run by run; medians of 50 runs each."""
 
 from __future__ import annotations
 
@@ -52,7 +50,7 @@ def queries(newest: datetime) -> dict[str, object]:
 
 
 async def _search(conn, words: str):
-    return await stories.tell(conn, await articles.search(conn, words, limit=5))
+    return await stories.one_per_story(conn, await articles.search(conn, words, limit=5))
 
 
 async def compare(plain: Path, big: Path, newest: datetime) -> dict[str, tuple[float, float]]:

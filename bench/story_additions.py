@@ -4,12 +4,11 @@ ingest and the pages that show stories.
     python bench/story_additions.py [--rounds 20] [--pairs ../shared/eval/stories_pairs_dev.tsv]
 
 The labeled pairs of ../shared/eval/stories_pairs_dev.tsv (the seeds and their retellings in
-tests/retellings.py when it is absent) are ingested into a temporary SQLite archive: every
-pair's first article in one batch, then each second article as a batch of its own, as feeds
-bring them; it joins its first article's story where the pair is told as one. Baseline: the
-same with the addition step left out, in an archive of its own. Reading: `tell` (what /latest,
-/top and digests call) over the whole archive, with and without reading the additions.
-"""
+tests/retellings.py when it is absent) are ingested into a temporary SQLite archive: every pair's
+first article in one batch, then each second article as a batch of its own, as feeds bring them; it
+joins its first article's story where the pair is told as one. Baseline: the same with the addition
+step left out, in an archive of its own. Reading: `one_per_story` (what /latest, /top and digests
+call) over the whole archive, with and without reading the additions."""
 
 from __future__ import annotations
 
@@ -97,8 +96,8 @@ async def ingest(path: Path, firsts: list, seconds: list, *, with_additions: boo
 
 
 async def read(db, rounds: int, *, with_additions: bool) -> tuple[float, int, int]:
-    """ms per `tell` of the whole archive (median of `rounds`), additions shown, and stories
-    told by more than one outlet."""
+    """ms per `one_per_story` of the whole archive (median of `rounds`), additions shown, and
+    stories told by more than one outlet."""
     from bot.storage import additions, articles, stories
 
     stored = additions.stored
@@ -113,7 +112,7 @@ async def read(db, rounds: int, *, with_additions: bool) -> tuple[float, int, in
             async with db.read() as conn:
                 began = time.perf_counter()
                 views = await articles.latest(conn, limit=100)
-                told = await stories.tell(conn, views)
+                told = await stories.one_per_story(conn, views)
                 times.append(time.perf_counter() - began)
     finally:
         additions.stored = stored
@@ -143,8 +142,8 @@ async def bench(path: Path, rounds: int) -> None:
         ("ingest of a joining article, baseline", base_ms, "ms/article", "", None),
         ("ingest of a joining article, with it", ingest_ms, "ms/article", "", None),
         ("the addition step alone", step_ms, "ms/article", "", None),
-        ("tell the archive, baseline", plain_ms, "ms", "", None),
-        ("tell the archive, with additions", read_ms, "ms", "", None),
+        ("one per story over the archive, baseline", plain_ms, "ms", "", None),
+        ("one per story over the archive, with additions", read_ms, "ms", "", None),
     ]
     print_targets(rows)
 

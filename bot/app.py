@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher, Router, methods
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
@@ -106,20 +106,10 @@ def build_dispatcher(
         observer.middleware(chat_admin)  # before the transaction: a refusal opens none
     for observer in (dp.message, dp.callback_query, dp.my_chat_member):
         observer.middleware(transaction)
-    _include(dp, routers())
+    dp.include_routers(*routers())
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)
     return dp
-
-
-def _include(dp: Dispatcher, feature_routers: list[Router]) -> None:
-    # Routers are module singletons; a second Dispatcher in one process (tests, the demo)
-    # takes them over from the previous one, which is finished by then.
-    for router in feature_routers:
-        if router.parent_router is not None:
-            router.parent_router.sub_routers.remove(router)
-            router._parent_router = None
-    dp.include_routers(*feature_routers)
 
 
 # The Bot API methods of every update or delivery, whose answers aiogram parses into

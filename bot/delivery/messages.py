@@ -117,7 +117,7 @@ class Composer:
         """The story of the article, as it stands when the push is sent."""
         async with self.db.read() as conn:
             view = await articles.get(conn, article_id) if article_id else None
-            told = await stories.tell(conn, [view] if view else [])
+            told = await stories.one_per_story(conn, [view] if view else [])
             views = await articles.lengthened(conn, told.views, sentences)
         return [
             outgoing(
@@ -132,7 +132,7 @@ class Composer:
         period = date.fromisoformat(row.item.removeprefix(DIGEST_PREFIX))
         async with self.db.read() as conn:
             found = await articles.get_many(conn, json.loads(row.payload or "[]"))
-            views = (await stories.tell(conn, found)).views
+            views = (await stories.one_per_story(conn, found)).views
             subscriptions = await chats.list_subscriptions(conn, row.chat_id)
         messages = digest_messages(
             views,

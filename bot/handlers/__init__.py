@@ -6,6 +6,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
+    """New routers of every feature (each Dispatcher gets its own: bot.handlers.feature)."""
     from bot.handlers import (
         admin,
         admin_channels,
@@ -29,21 +30,22 @@ def routers() -> list[Router]:
     # admin_channels before admin: `/feed add @name` asks Telegram first, then falls through;
     # admin before the rest: an admin's link in private is an article to add, not plain text;
     # fallback last: it takes whatever nobody else did.
-    return [
-        start.router,
-        opml.router,
-        admin_channels.router,
-        admin.router,
-        topics.router,
-        subscriptions.router,
-        sources.router,
-        mutes.router,
-        delivery_choice.router,
-        latest.router,
-        top.router,
-        search.router,
-        digest.router,
-        settings.router,
-        channels.router,
-        fallback.router,
+    features = [
+        start.feature,
+        opml.feature,
+        admin_channels.feature,
+        admin.feature,
+        topics.feature,
+        subscriptions.feature,
+        sources.feature,
+        mutes.feature,
+        delivery_choice.feature,
+        latest.feature,
+        top.feature,
+        search.feature,
+        digest.feature,
+        settings.feature,
+        channels.feature,
+        fallback.feature,
     ]
+    return [feature.router() for feature in features]

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
@@ -23,7 +23,8 @@ from bot import keyboards, render, texts
 from bot.callbacks import FeedsMore
 from bot.config import Settings
 from bot.handlers.buttons import pressed_on
-from bot.handlers.common import Magic, answer_rendered, chat_zone, quoted
+from bot.handlers.common import Holds, answer_rendered, chat_zone, quoted
+from bot.handlers.feature import Feature
 from bot.middlewares import NO_DB, WRITE
 from bot.permissions import is_admin
 from bot.storage import articles, chats, deliveries, retention, sources
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # the ingest stack (numpy, scipy, trafilatura) loads on the f
     from bot.ingest.offload import Offload
     from bot.ingest.pipeline import IngestResult
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 ADMIN_COMMANDS = ("add", "feeds", "feed", "stats")
 URL_PREFIXES = ("http://", "https://")
 FEEDS_PER_PAGE = 10
@@ -46,7 +47,7 @@ async def is_not_admin(message: Message, settings: Settings) -> bool:
     return not await is_admin(message, settings)
 
 
-@router.message(Command(*ADMIN_COMMANDS), is_not_admin, flags=NO_DB)
+@feature.message(Command(*ADMIN_COMMANDS), is_not_admin, flags=NO_DB)
 async def refuse(message: Message) -> None:
     await message.answer(texts.NOT_ADMIN)
 
@@ -95,7 +96,7 @@ async def _report(message: Message, db: Database, settings: Settings, result: In
         await answer_rendered(message, render.render_article(view, tz))
 
 
-@router.message(Command("add"), is_admin, flags=NO_DB)
+@feature.message(Command("add"), is_admin, flags=NO_DB)
 async def add(
     message: Message, command: CommandObject, db: Database, settings: Settings, offload: Offload
 ) -> None:
@@ -105,10 +106,10 @@ async def add(
     await _ingest(message, db, settings, offload, command.args.strip())
 
 
-@router.message(
-    Magic(F.chat.type == ChatType.PRIVATE),
-    Magic(F.forward_origin | F.text.regexp(r"^https?://\S+$")),
-    Magic(F.text | F.caption),
+@feature.message(
+    Holds(F.chat.type == ChatType.PRIVATE),
+    Holds(F.forward_origin | F.text.regexp(r"^https?://\S+$")),
+    Holds(F.text | F.caption),
     is_admin,
     flags=NO_DB,
 )
@@ -118,12 +119,12 @@ async def add_by_message(
     await _ingest(message, db, settings, offload, (message.text or message.caption or "").strip())
 
 
-@router.message(Command("feeds"), is_admin)
+@feature.message(Command("feeds"), is_admin)
 async def list_feeds(message: Message, conn: AsyncConnection, settings: Settings) -> None:
     await show_feeds(message, conn, settings, offset=0)
 
 
-@router.callback_query(FeedsMore.filter(), is_admin, Magic(F.message))
+@feature.callback_query(FeedsMore.filter(), is_admin, Holds(F.message))
 async def more_feeds(
     query: CallbackQuery, callback_data: FeedsMore, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -188,7 +189,7 @@ def feed_block(number: int, health: sources.FeedHealth, now: datetime, tz: tzinf
     return "\n".join(lines)
 
 
-@router.message(Command("feed"), is_admin, flags=WRITE)
+@feature.message(Command("feed"), is_admin, flags=WRITE)
 async def feed(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -238,7 +239,7 @@ async def add_public_channel(
     await message.answer(texts.CHANNEL_ADDED)
 
 
-@router.message(Command("stats"), is_admin, flags=NO_DB)
+@feature.message(Command("stats"), is_admin, flags=NO_DB)
 async def stats(message: Message, db: Database, settings: Settings, offload: Offload) -> None:
     """The numbers, then the chart (drawn off the event loop once the database is let go)."""
     from bot.charts import DAYS, HOURS, render_stats_chart, stats_series

@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 from weakref import WeakValueDictionary
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatMemberStatus, ChatType, MessageEntityType
 from aiogram.exceptions import (
@@ -40,7 +40,8 @@ from bot.channel_refs import (
     private_url,
 )
 from bot.config import Settings
-from bot.handlers.common import Magic, quoted
+from bot.handlers.common import Holds, quoted
+from bot.handlers.feature import Feature
 from bot.middlewares import NO_DB, WRITE
 from bot.permissions import is_admin
 from bot.storage import admin_channels
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # the ingest stack loads with the first post
     from bot.ingest.channel_posts import Post
     from bot.ingest.offload import Offload
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 logger = logging.getLogger(__name__)
 ADMINISTERS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR)
 TELEGRAM_DOWN = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
@@ -98,7 +99,7 @@ async def administered(bot: Bot, ref: int | str) -> Chat | None:
     return chat if member.status in ADMINISTERS else None
 
 
-@router.message(Command("feed"), is_admin, ChannelArgument("add"), flags=NO_DB)
+@feature.message(Command("feed"), is_admin, ChannelArgument("add"), flags=NO_DB)
 async def add_channel(message: Message, ref: str, bot: Bot, db: Database) -> None:
     """Telegram is asked before any transaction opens; only then is the source written."""
     try:
@@ -119,7 +120,7 @@ async def add_channel(message: Message, ref: str, bot: Bot, db: Database) -> Non
     await message.answer(**quoted(texts.ADMIN_CHANNEL_ADDED, target.title or ref))
 
 
-@router.message(Command("feed"), is_admin, ChannelArgument("remove", ids_only=True), flags=WRITE)
+@feature.message(Command("feed"), is_admin, ChannelArgument("remove", ids_only=True), flags=WRITE)
 async def remove_channel(message: Message, ref: str, conn: AsyncConnection) -> None:
     """`/feed remove -100…`: a channel by its chat id (by @name or URL, the feed path removes
     it as any feed)."""
@@ -141,7 +142,7 @@ def _turn(chat_id: int) -> asyncio.Lock:
     return lock
 
 
-@router.my_chat_member(Magic(F.chat.type == ChatType.CHANNEL), flags=NO_DB)
+@feature.my_chat_member(Holds(F.chat.type == ChatType.CHANNEL), flags=NO_DB)
 async def rights_changed(update: ChatMemberUpdated, db: Database, settings: Settings) -> None:
     """The bot's rights in a channel changed: a source it no longer administers gets no
     posts (see admin_channels.lose), one it administers again gets them again. The update
@@ -160,7 +161,7 @@ async def rights_changed(update: ChatMemberUpdated, db: Database, settings: Sett
     raise SkipHandler
 
 
-@router.channel_post(Magic(F.text | F.caption))
+@feature.channel_post(Holds(F.text | F.caption))
 async def channel_post(
     message: Message, db: Database, settings: Settings, offload: Offload
 ) -> None:

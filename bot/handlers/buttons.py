@@ -6,7 +6,7 @@ from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 
 
 def pressed_on(query: CallbackQuery) -> MaybeInaccessibleMessageUnion:
-    """The message whose button was pressed. Button handlers filter on Magic(F.message): only
+    """The message whose button was pressed. Button handlers filter on Holds(F.message): only
     a message sent in inline mode comes without one, and this bot sends none."""
     assert query.message is not None
     return query.message

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import (
@@ -21,19 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import (
-    Magic,
+    Holds,
     chat_title,
     parse_time,
     parse_timezone,
     quoted,
     remember_chat,
 )
+from bot.handlers.feature import Feature
 from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import WRITE
 from bot.permissions import is_chat_admin
 from bot.storage import chats
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 
 
 def parse_topics(words: list[str]) -> tuple[list[str], list[str]]:
@@ -103,7 +104,7 @@ async def _caller_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
         return False
 
 
-@router.message(Command("channel"), flags=WRITE)
+@feature.message(Command("channel"), flags=WRITE)
 async def channel(
     message: Message, command: CommandObject, conn: AsyncConnection, bot: Bot, settings: Settings
 ) -> None:
@@ -218,17 +219,17 @@ async def _list(message: Message, conn: AsyncConnection) -> None:
     await message.answer(**as_list(*lines).as_kwargs())
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER), flags=WRITE)
+@feature.my_chat_member(ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER), flags=WRITE)
 async def bot_removed(update: ChatMemberUpdated, conn: AsyncConnection) -> None:
     await chats.deactivate_chat(conn, update.chat.id, f"bot is {update.new_chat_member.status}")
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER), flags=WRITE)
+@feature.my_chat_member(ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER), flags=WRITE)
 async def bot_added(update: ChatMemberUpdated, conn: AsyncConnection) -> None:
     await remember_chat(conn, update.chat)
 
 
-@router.message(Magic(F.migrate_to_chat_id), flags=WRITE)
+@feature.message(Holds(F.migrate_to_chat_id), flags=WRITE)
 async def group_migrated(message: Message, conn: AsyncConnection) -> None:
     assert message.migrate_to_chat_id is not None  # the filter matched it
     await chats.migrate_chat(conn, message.chat.id, message.migrate_to_chat_id)

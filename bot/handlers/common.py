@@ -32,7 +32,7 @@ MAX_KEYWORD_CHARS = 64
 HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
-class Magic(Filter):
+class Holds(Filter):
     """A magic filter (`F...`) checked on the event loop. aiogram runs every plain callable
     filter, F included, through asyncio.to_thread: a thread hop per check, dearer than the
     check itself on a busy bot."""

@@ -4,7 +4,7 @@ deep link): «Сразу», «Раз в день в 09:00», «Выбрать в
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,12 +12,13 @@ from bot import keyboards, render, texts
 from bot.callbacks import DeliveryChoice
 from bot.config import Settings
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import Magic, remember_chat
+from bot.handlers.common import Holds, remember_chat
+from bot.handlers.feature import Feature
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 from bot.storage.schema import utcnow
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 DEFAULT_DIGEST_TIME = "09:00"
 
 
@@ -39,7 +40,7 @@ async def ask_once(
     await message.answer(texts.DELIVERY_ASK.format(zone), reply_markup=keyboards.delivery_choice())
 
 
-@router.callback_query(DeliveryChoice.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(DeliveryChoice.filter(), Holds(F.message), flags=CONFIGURE)
 async def chosen(
     query: CallbackQuery, callback_data: DeliveryChoice, conn: AsyncConnection, settings: Settings
 ) -> None:

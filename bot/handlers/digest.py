@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages, chat_zone
+from bot.handlers.feature import Feature
 from bot.storage import articles, chats, mutes, stories
 from bot.storage.schema import utcnow
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 PERIOD = timedelta(days=1)
 
 
-@router.message(Command("digest"))
+@feature.message(Command("digest"))
 async def digest(message: Message, conn: AsyncConnection, settings: Settings) -> None:
     from bot.delivery.messages import digest_messages
 
@@ -39,7 +39,7 @@ async def digest(message: Message, conn: AsyncConnection, settings: Settings) ->
     recent = await mutes.visible(
         conn, [view for view in views if view.ingested_at >= since], hidden
     )
-    views = await mutes.visible(conn, (await stories.tell(conn, recent)).views, hidden)
+    views = await mutes.visible(conn, (await stories.one_per_story(conn, recent)).views, hidden)
     if not views:
         await message.answer(texts.DIGEST_EMPTY)
         return

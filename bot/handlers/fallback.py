@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
@@ -14,10 +14,11 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import texts
 from bot.answers import AnswerGivenUp
-from bot.handlers.common import Magic
+from bot.handlers.common import Holds
+from bot.handlers.feature import Feature
 from bot.middlewares import NO_DB
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 logger = logging.getLogger(__name__)
 
 
@@ -29,23 +30,23 @@ async def _addressed_to_me(message: Message, bot: Bot) -> bool:
     return bool(command.mention and me.username and command.mention.lower() == me.username.lower())
 
 
-@router.message(Magic(F.text.startswith("/")), flags=NO_DB)
+@feature.message(Holds(F.text.startswith("/")), flags=NO_DB)
 async def unknown_command(message: Message, bot: Bot) -> None:
     if message.chat.type == ChatType.PRIVATE or await _addressed_to_me(message, bot):
         await message.answer(texts.UNKNOWN_COMMAND)
 
 
-@router.message(Magic(F.chat.type == ChatType.PRIVATE), flags=NO_DB)
+@feature.message(Holds(F.chat.type == ChatType.PRIVATE), flags=NO_DB)
 async def plain_text(message: Message) -> None:
     await message.answer(texts.PLAIN_TEXT)
 
 
-@router.callback_query(flags=NO_DB)
+@feature.callback_query(flags=NO_DB)
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(texts.STALE_BUTTON)
 
 
-@router.errors()
+@feature.errors()
 async def failed(event: ErrorEvent) -> None:
     """A handler failed (a bug, the database or Telegram down): log it, tell the user."""
     if isinstance(event.exception, AnswerGivenUp):  # counted and logged; Telegram is not taking it

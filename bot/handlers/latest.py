@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.formatting import Bold
@@ -14,10 +14,11 @@ from bot import keyboards, render, texts
 from bot.callbacks import LatestMore
 from bot.config import Settings
 from bot.handlers.buttons import pressed_on
-from bot.handlers.common import Magic, Subject, answer_messages, parse_subject, quoted
+from bot.handlers.common import Holds, Subject, answer_messages, parse_subject, quoted
+from bot.handlers.feature import Feature
 from bot.storage import articles, chats, mutes, stories
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
 
@@ -148,7 +149,7 @@ async def show_latest(
     await answer_messages(message, parts, keyboards.more(more))
 
 
-@router.message(Command("latest"))
+@feature.message(Command("latest"))
 async def latest(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -157,7 +158,7 @@ async def latest(
         await show_latest(message, conn, settings, request.scope, request.count)
 
 
-@router.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), Magic(F.message))
+@feature.callback_query(LatestMore.filter(F.count.in_(range(1, MAX_COUNT + 1))), Holds(F.message))
 async def more(
     query: CallbackQuery, callback_data: LatestMore, conn: AsyncConnection, settings: Settings
 ) -> None:

@@ -4,7 +4,7 @@ matched on its lemmas, an outlet by its name."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.callbacks import AdsShow, MuteRemove
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, quoted, remember_chat
+from bot.handlers.common import MAX_KEYWORD_CHARS, Holds, quoted, remember_chat
+from bot.handlers.feature import Feature
 from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import CONFIGURE
 from bot.storage import chats, mutes
 from bot.storage.articles import index_lemmas
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 MAX_MUTES = 50
 
 
@@ -57,7 +58,7 @@ async def _set_ads(message: Message, conn: AsyncConnection, hide: bool) -> None:
     await message.answer(texts.ADS_HIDDEN if hide else texts.ADS_SHOWN)
 
 
-@router.message(Command("mute"), flags=CONFIGURE)
+@feature.message(Command("mute"), flags=CONFIGURE)
 async def mute(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     words = (command.args or "").strip()
     if not words:
@@ -81,7 +82,7 @@ async def mute(message: Message, command: CommandObject, conn: AsyncConnection) 
         await message.answer(**quoted(texts.MUTED_WORD, what.label))
 
 
-@router.message(Command("unmute"), flags=CONFIGURE)
+@feature.message(Command("unmute"), flags=CONFIGURE)
 async def unmute(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     words = (command.args or "").strip()
     if not words:
@@ -99,7 +100,7 @@ async def unmute(message: Message, command: CommandObject, conn: AsyncConnection
         await message.answer(**quoted(texts.NOT_MUTED, what.label))
 
 
-@router.message(Command("mutes"))
+@feature.message(Command("mutes"))
 async def show_mutes(message: Message, conn: AsyncConnection) -> None:
     chat = await chats.get_chat(conn, message.chat.id)
     listed = await mutes.listed(conn, message.chat.id)
@@ -118,7 +119,7 @@ async def _refresh(query: CallbackQuery, conn: AsyncConnection) -> None:
         await message.edit_text(text, reply_markup=keyboards.mutes(listed, show_ads=show_ads))
 
 
-@router.callback_query(MuteRemove.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(MuteRemove.filter(), Holds(F.message), flags=CONFIGURE)
 async def remove_button(
     query: CallbackQuery, callback_data: MuteRemove, conn: AsyncConnection
 ) -> None:
@@ -129,7 +130,7 @@ async def remove_button(
     await query.answer(texts.REMOVED)
 
 
-@router.callback_query(AdsShow.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(AdsShow.filter(), Holds(F.message), flags=CONFIGURE)
 async def ads_button(query: CallbackQuery, callback_data: AdsShow, conn: AsyncConnection) -> None:
     chat = await remember_chat(conn, pressed_on(query).chat)
     await chats.set_chat_options(conn, chat.id, show_ads=callback_data.on)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
@@ -14,19 +14,20 @@ from aiogram.utils.formatting import as_list
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
-from bot.handlers.common import Magic
+from bot.handlers.common import Holds
+from bot.handlers.feature import Feature
 from bot.middlewares import NO_DB
 from bot.permissions import is_admin
 from bot.storage import sources
 from bot.storage.database import Database
 from bot.storage.schema import utcnow
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 OPML_NAMES = (".opml", ".xml")
 PROBLEMS_SHOWN = 10
 
 
-@router.message(Command("feeds", magic=F.args == "export"), is_admin)
+@feature.message(Command("feeds", magic=F.args == "export"), is_admin)
 async def export_feeds(message: Message, conn: AsyncConnection) -> None:
     from bot.ingest.opml import OpmlFeed, write_opml
 
@@ -39,7 +40,7 @@ async def export_feeds(message: Message, conn: AsyncConnection) -> None:
     )
 
 
-@router.message(Magic(F.chat.type == ChatType.PRIVATE), Magic(F.document), is_admin, flags=NO_DB)
+@feature.message(Holds(F.chat.type == ChatType.PRIVATE), Holds(F.document), is_admin, flags=NO_DB)
 async def import_feeds(message: Message, bot: Bot, db: Database, settings) -> None:
     from bot.ingest.fetch import refused_destinations
     from bot.ingest.opml import MAX_OPML_BYTES, OpmlError, read_opml

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.formatting import Bold
@@ -12,10 +12,11 @@ from bot import keyboards, render, texts
 from bot.callbacks import SearchMore
 from bot.config import Settings
 from bot.handlers.buttons import pressed_on
-from bot.handlers.common import MAX_KEYWORD_CHARS, Magic, answer_messages, chat_zone, quoted
+from bot.handlers.common import MAX_KEYWORD_CHARS, Holds, answer_messages, chat_zone, quoted
+from bot.handlers.feature import Feature
 from bot.storage import articles, stories
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 PAGE = 5
 MAX_OFFSET = 1000
 
@@ -32,7 +33,7 @@ async def show_results(
     # ranks stories instead (each by its best matching article): a story has one place in the
     # ranking, and the offset of the next page counts stories.
     found = await articles.search(conn, words, limit=PAGE, offset=offset)
-    views = (await stories.tell(conn, found)).views
+    views = (await stories.one_per_story(conn, found)).views
     if not views:
         if offset:
             await message.answer(texts.NOTHING_MORE)
@@ -49,7 +50,7 @@ async def show_results(
     await answer_messages(message, parts, keyboards.more(more))
 
 
-@router.message(Command("search"))
+@feature.message(Command("search"))
 async def search(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -60,7 +61,7 @@ async def search(
     await show_results(message, conn, settings, words)
 
 
-@router.callback_query(SearchMore.filter(F.offset.in_(range(1, MAX_OFFSET))), Magic(F.message))
+@feature.callback_query(SearchMore.filter(F.offset.in_(range(1, MAX_OFFSET))), Holds(F.message))
 async def more(
     query: CallbackQuery, callback_data: SearchMore, conn: AsyncConnection, settings: Settings
 ) -> None:

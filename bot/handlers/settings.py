@@ -6,7 +6,7 @@ import contextlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -16,11 +16,12 @@ from bot import keyboards, render, texts
 from bot.callbacks import DigestTimeSet, InstantSet, LengthSet, PreviewSet
 from bot.config import Settings
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import Magic, parse_time, parse_timezone, remember_chat
+from bot.handlers.common import Holds, parse_time, parse_timezone, remember_chat
+from bot.handlers.feature import Feature
 from bot.middlewares import CONFIGURE, WRITE
 from bot.storage import chats
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 
 
 def settings_text(chat: chats.Chat, subscriptions: int, settings: Settings) -> str:
@@ -45,7 +46,7 @@ def settings_text(chat: chats.Chat, subscriptions: int, settings: Settings) -> s
     )
 
 
-@router.message(Command("settings"), flags=WRITE)
+@feature.message(Command("settings"), flags=WRITE)
 async def show_settings(message: Message, conn: AsyncConnection, settings: Settings) -> None:
     chat = await remember_chat(conn, message.chat)
     count = await chats.count_subscriptions(conn, chat.id)
@@ -68,7 +69,7 @@ async def _refresh(query: CallbackQuery, conn: AsyncConnection, settings: Settin
         )
 
 
-@router.message(Command("schedule"), flags=CONFIGURE)
+@feature.message(Command("schedule"), flags=CONFIGURE)
 async def schedule(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -89,7 +90,7 @@ async def schedule(
     await message.answer(texts.SCHEDULE_SET.format(digest_time, zone_label))
 
 
-@router.message(Command("timezone"), flags=CONFIGURE)
+@feature.message(Command("timezone"), flags=CONFIGURE)
 async def timezone(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     if not command.args:
         await message.answer(texts.TIMEZONE_USAGE)
@@ -104,7 +105,7 @@ async def timezone(message: Message, command: CommandObject, conn: AsyncConnecti
     await message.answer(texts.TIMEZONE_SET.format(render.zone_label(zone_name), now))
 
 
-@router.message(Command("instant"), flags=CONFIGURE)
+@feature.message(Command("instant"), flags=CONFIGURE)
 async def instant(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     choice = (command.args or "").strip().lower()
     if choice not in texts.WORDS_ON | texts.WORDS_OFF:
@@ -120,7 +121,7 @@ async def instant(message: Message, command: CommandObject, conn: AsyncConnectio
         await message.answer(texts.INSTANT_ON_NO_SUBS)
 
 
-@router.callback_query(InstantSet.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(InstantSet.filter(), Holds(F.message), flags=CONFIGURE)
 async def instant_button(
     query: CallbackQuery,
     callback_data: InstantSet,
@@ -133,7 +134,7 @@ async def instant_button(
     await query.answer()
 
 
-@router.callback_query(DigestTimeSet.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(DigestTimeSet.filter(), Holds(F.message), flags=CONFIGURE)
 async def digest_time_button(
     query: CallbackQuery,
     callback_data: DigestTimeSet,
@@ -154,7 +155,7 @@ async def digest_time_button(
 PREVIEW_STATES = {"on": True, "off": False, "auto": None}
 
 
-@router.callback_query(PreviewSet.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(PreviewSet.filter(), Holds(F.message), flags=CONFIGURE)
 async def preview_button(
     query: CallbackQuery, callback_data: PreviewSet, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -169,7 +170,7 @@ async def preview_button(
     await query.answer()
 
 
-@router.callback_query(LengthSet.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(LengthSet.filter(), Holds(F.message), flags=CONFIGURE)
 async def length_button(
     query: CallbackQuery, callback_data: LengthSet, conn: AsyncConnection, settings: Settings
 ) -> None:

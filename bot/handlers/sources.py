@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,14 +16,15 @@ from bot import keyboards, texts
 from bot.callbacks import SourcesPage, SourceToggle
 from bot.config import Settings
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import Magic, remember_chat
+from bot.handlers.common import Holds, remember_chat
 from bot.handlers.delivery_choice import ask_once
+from bot.handlers.feature import Feature
 from bot.handlers.subscriptions import MAX_SUBSCRIPTIONS
 from bot.middlewares import CONFIGURE
 from bot.storage import chats, outlets
 from bot.storage.schema import utcnow
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 PAGE = 10
 WINDOW = timedelta(days=7)
 
@@ -43,7 +44,7 @@ async def _page(
     return texts.SOURCES_TITLE.format(total), markup
 
 
-@router.message(Command("sources"))
+@feature.message(Command("sources"))
 async def show_sources(message: Message, conn: AsyncConnection) -> None:
     text, markup = await _page(conn, message.chat.id, 0)
     await message.answer(text, reply_markup=markup)
@@ -57,7 +58,7 @@ async def _show(query: CallbackQuery, conn: AsyncConnection, offset: int) -> Non
             await message.edit_text(text, reply_markup=markup)
 
 
-@router.callback_query(SourcesPage.filter(), Magic(F.message))
+@feature.callback_query(SourcesPage.filter(), Holds(F.message))
 async def turn_page(
     query: CallbackQuery, callback_data: SourcesPage, conn: AsyncConnection
 ) -> None:
@@ -65,7 +66,7 @@ async def turn_page(
     await query.answer()
 
 
-@router.callback_query(SourceToggle.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(SourceToggle.filter(), Holds(F.message), flags=CONFIGURE)
 async def toggle_source(
     query: CallbackQuery, callback_data: SourceToggle, conn: AsyncConnection, settings: Settings
 ) -> None:

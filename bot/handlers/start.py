@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
@@ -14,17 +13,18 @@ from bot import keyboards, texts
 from bot.config import Settings
 from bot.handlers.common import remember_chat
 from bot.handlers.delivery_choice import ask_once
+from bot.handlers.feature import Feature
 from bot.middlewares import WRITE
 from bot.storage import chats
 
 if TYPE_CHECKING:
     from summarizer.topics import Topic
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 DEEP_LINK_TOPIC = "topic_"
 
 
-@router.message(CommandStart(), flags=WRITE)
+@feature.message(CommandStart(), flags=WRITE)
 async def start(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -50,7 +50,7 @@ def _deep_link_topic(payload: str | None) -> Topic | None:
     return next((topic for topic in TOPICS if topic.slug == slug), None)
 
 
-@router.message(Command("help"), flags={"db": None})
+@feature.message(Command("help"), flags={"db": None})
 async def help_(message: Message, settings: Settings) -> None:
     admin = message.from_user is not None and message.from_user.id in settings.admins
     await message.answer(texts.HELP + (texts.HELP_ADMIN if admin else ""))

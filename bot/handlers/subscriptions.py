@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,13 +11,14 @@ from bot import keyboards, texts
 from bot.callbacks import SubscriptionRemove
 from bot.config import Settings
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import Magic, Subject, parse_subject, quoted, remember_chat
+from bot.handlers.common import Holds, Subject, parse_subject, quoted, remember_chat
 from bot.handlers.delivery_choice import ask_once
+from bot.handlers.feature import Feature
 from bot.handlers.outlet_words import named_outlet
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 MAX_SUBSCRIPTIONS = 50
 
 
@@ -39,7 +40,7 @@ async def subject_of(message: Message, conn: AsyncConnection, words: str) -> Sub
     return subject
 
 
-@router.message(Command("subscribe"), flags=CONFIGURE)
+@feature.message(Command("subscribe"), flags=CONFIGURE)
 async def subscribe(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:
@@ -65,7 +66,7 @@ async def subscribe(
     await ask_once(message, conn, settings)
 
 
-@router.message(Command("unsubscribe"), flags=CONFIGURE)
+@feature.message(Command("unsubscribe"), flags=CONFIGURE)
 async def unsubscribe(message: Message, command: CommandObject, conn: AsyncConnection) -> None:
     if not command.args:
         await message.answer(texts.UNSUBSCRIBE_USAGE)
@@ -83,7 +84,7 @@ async def unsubscribe(message: Message, command: CommandObject, conn: AsyncConne
         await message.answer(**quoted(texts.NOT_SUBSCRIBED, subject.label))
 
 
-@router.message(Command("mysubs"))
+@feature.message(Command("mysubs"))
 async def my_subscriptions(message: Message, conn: AsyncConnection) -> None:
     subs = await chats.list_subscriptions(conn, message.chat.id)
     if not subs:
@@ -92,7 +93,7 @@ async def my_subscriptions(message: Message, conn: AsyncConnection) -> None:
     await message.answer(texts.MY_SUBSCRIPTIONS, reply_markup=keyboards.subscriptions(subs))
 
 
-@router.callback_query(SubscriptionRemove.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(SubscriptionRemove.filter(), Holds(F.message), flags=CONFIGURE)
 async def remove_button(
     query: CallbackQuery, callback_data: SubscriptionRemove, conn: AsyncConnection
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages
+from bot.handlers.feature import Feature
 from bot.handlers.latest import Wording, answer_empty, header, read_request, scope_query
 from bot.storage import chats, mutes, stories
 from bot.storage.schema import utcnow
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 WINDOW = timedelta(hours=24)
 
 
@@ -31,7 +31,7 @@ TOP_WORDING = Wording(
 )
 
 
-@router.message(Command("top"))
+@feature.message(Command("top"))
 async def top(
     message: Message, command: CommandObject, conn: AsyncConnection, settings: Settings
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,12 +11,13 @@ from bot import keyboards, texts
 from bot.callbacks import ShowTopics, TopicToggle
 from bot.config import Settings
 from bot.handlers.buttons import editable, pressed_on
-from bot.handlers.common import Magic, remember_chat
+from bot.handlers.common import Holds, remember_chat
 from bot.handlers.delivery_choice import ask_once
+from bot.handlers.feature import Feature
 from bot.middlewares import CONFIGURE
 from bot.storage import chats
 
-router = Router(name=__name__)
+feature = Feature(__name__)
 
 
 async def _subscribed_topics(conn: AsyncConnection, chat_id: int) -> set[str]:
@@ -24,13 +25,13 @@ async def _subscribed_topics(conn: AsyncConnection, chat_id: int) -> set[str]:
     return {sub.value for sub in subs if sub.kind == chats.TOPIC}
 
 
-@router.message(Command("topics"))
+@feature.message(Command("topics"))
 async def show_topics(message: Message, conn: AsyncConnection) -> None:
     subscribed = await _subscribed_topics(conn, message.chat.id)
     await message.answer(texts.TOPICS_TITLE, reply_markup=keyboards.topics(subscribed))
 
 
-@router.callback_query(ShowTopics.filter(), Magic(F.message))
+@feature.callback_query(ShowTopics.filter(), Holds(F.message))
 async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> None:
     message = pressed_on(query)
     subscribed = await _subscribed_topics(conn, message.chat.id)
@@ -38,7 +39,7 @@ async def show_topics_button(query: CallbackQuery, conn: AsyncConnection) -> Non
     await query.answer()
 
 
-@router.callback_query(TopicToggle.filter(), Magic(F.message), flags=CONFIGURE)
+@feature.callback_query(TopicToggle.filter(), Holds(F.message), flags=CONFIGURE)
 async def toggle_topic(
     query: CallbackQuery, callback_data: TopicToggle, conn: AsyncConnection, settings: Settings
 ) -> None:

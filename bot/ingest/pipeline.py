@@ -233,7 +233,7 @@ class Plan:
     outcomes: list[tuple[int, Status, str | None]] = field(default_factory=list)
 
     @classmethod
-    def make(cls, drafts: Sequence[Draft], known: articles.Known) -> Plan:
+    def make(cls, drafts: Sequence[Draft], known: articles.KnownArticles) -> Plan:
         plan = cls()
         for draft in drafts:
             new = draft.new
@@ -268,7 +268,7 @@ class Plan:
         ]
 
 
-def duplicate_of(new: NewArticle, known: articles.Known) -> tuple[int, str] | None:
+def duplicate_of(new: NewArticle, known: articles.KnownArticles) -> tuple[int, str] | None:
     """The article `new` duplicates, and why: same canonical URL, same text, or a fingerprint
     close enough in a shared LSH band."""
     if new.url and new.url in known.by_url:

@@ -64,8 +64,8 @@ class ArticleView:
     ingested_at: datetime
     summary_sentences: tuple[str, ...] = ()
     story_id: int | None = None
-    # Told as a story (bot/storage/stories.py, tell): every outlet that reported it, and the
-    # publication time of its newest article.
+    # Told as a story (bot/storage/stories.py, one_per_story): every outlet that reported it,
+    # and the publication time of its newest article.
     sources: tuple[SourceLink, ...] = ()
     story_last_at: datetime | None = None
     addition: Addition | None = None  # what another outlet adds (bot/storage/additions.py)
@@ -156,7 +156,7 @@ async def find_by_url(conn: AsyncConnection, url: str) -> int | None:
 
 
 @dataclass(slots=True)
-class Known:
+class KnownArticles:
     """What the archive already holds that a batch of new articles may duplicate: articles by
     canonical URL (theirs or a source's), by content hash, and by LSH band with fingerprints.
     `remember` adds an article of the batch itself under a provisional reference."""
@@ -173,9 +173,9 @@ class Known:
             self.by_band.setdefault(band, []).append((ref, new.fingerprint))
 
 
-async def lookup(conn: AsyncConnection, batch: Sequence[NewArticle]) -> Known:
+async def lookup(conn: AsyncConnection, batch: Sequence[NewArticle]) -> KnownArticles:
     """The stored articles that share a URL, a content hash or an LSH band with `batch`."""
-    known = Known()
+    known = KnownArticles()
     urls = [new.url for new in batch if new.url]
     if urls:
         seen = select(article_sources.c.url, article_sources.c.article_id).where(
@@ -419,10 +419,10 @@ async def search(
 
 async def matches(conn: AsyncConnection, article_id: int, keywords: Sequence[str]) -> bool:
     """Whether the article has every lemma of at least one of `keywords`."""
-    return bool(await among(conn, [article_id], keywords=keywords))
+    return bool(await matching_ids(conn, [article_id], keywords=keywords))
 
 
-async def among(
+async def matching_ids(
     conn: AsyncConnection,
     ids: Sequence[int],
     *,

@@ -16,9 +16,9 @@ from bot.storage.articles import (
     STORY_READ,
     ArticleView,
     SourceLink,
-    among,
     get_many,
     latest,
+    matching_ids,
     outlet_of,
 )
 from bot.storage.bulk import execute_rows, insert_rows
@@ -228,7 +228,7 @@ async def count_unassigned(conn: AsyncConnection) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Told:
+class StoryPage:
     """Stories to show, and where the next page starts (`before`, an article id)."""
 
     views: list[ArticleView]
@@ -247,7 +247,7 @@ async def latest_page(
     count: int,
     before_id: int | None = None,
     hidden: Hidden | None = None,
-) -> Told:
+) -> StoryPage:
     """A page of /latest: the `count` newest stories with an article in `topics`, matching
     `keywords` or from `sources` (all empty: every story), each where its newest such article
     stands, without what the chat `hidden` hides; the next page starts at the `before` of this
@@ -266,22 +266,22 @@ async def latest_page(
     shown: set[int] = set()
     if before_id is not None:
         shown = await _shown_from(conn, found, before_id, **query)
-    told = await tell(conn, found, limit=count, shown=shown)
+    told = await one_per_story(conn, found, limit=count, shown=shown)
     if hidden is None:
         return told
     views = await visible(conn, told.views, hidden, checked={view.id for view in found})
     # Everything read was hidden, but the archive goes on: the next page reads on from there.
     before = told.before if told.before is not None or exhausted else lowest
-    return Told(views, before)
+    return StoryPage(views, before)
 
 
-async def tell(
+async def one_per_story(
     conn: AsyncConnection,
     views: Sequence[ArticleView],
     *,
     limit: int | None = None,
     shown: Collection[int] = (),
-) -> Told:
+) -> StoryPage:
     """`views` (articles, most wanted first) as stories: each story once, where its first
     article in `views` stands, shown as its representative with the sources of all its
     articles; at most `limit`; the stories whose ids are in `shown` left out.
@@ -304,7 +304,7 @@ async def tell(
         before = min((view.id for view in views), default=None)
     stories_of = {key: view for key, view in first_of.items() if key > 0}
     told = await _represented(conn, list(stories_of))
-    return Told([told.get(key) or first_of[key] for key in chosen], before)
+    return StoryPage([told.get(key) or first_of[key] for key in chosen], before)
 
 
 def _story_key(view: ArticleView) -> int:
@@ -335,7 +335,9 @@ async def _shown_from(
         )
     )
     story_of = dict(rows.all())
-    listed = await among(conn, list(story_of), topics=topics, keywords=keywords, sources=sources)
+    listed = await matching_ids(
+        conn, list(story_of), topics=topics, keywords=keywords, sources=sources
+    )
     return {story_of[article_id] for article_id in listed}
 
 
@@ -514,7 +516,7 @@ async def top(
     else:
         shown_keys = list(first_of)
     chosen = sorted(shown_keys, key=rank)[:limit]
-    views = (await tell(conn, [first_of[key] for key in chosen])).views
+    views = (await one_per_story(conn, [first_of[key] for key in chosen])).views
     return views if hidden is None else await visible(conn, views, hidden)
 
 

@@ -12,7 +12,7 @@ from bot.ingest.document import Document
 from bot.ingest.pipeline import ingest_documents
 from bot.storage import additions, articles
 from bot.storage.articles import Addition
-from bot.storage.stories import tell
+from bot.storage.stories import one_per_story
 from tests.retellings import FIRE_INTERFAX, FIRE_TASS, FIRE_TITLE, OTHER_FIRE
 
 FIRE_SEED = Document(
@@ -61,6 +61,6 @@ async def test_the_same_outlet_adds_nothing(database):
 async def test_a_story_is_told_with_its_addition(database):
     await ingest_documents(database, [FIRE_SEED, FIRE_TASS, FIRE_INTERFAX])  # one batch
     async with database.read() as conn:
-        told = await tell(conn, await articles.latest(conn, limit=10))
+        told = await one_per_story(conn, await articles.latest(conn, limit=10))
     [fire] = told.views
     assert (fire.title, fire.addition) == (FIRE_TITLE, ADDED)
