@@ -13,7 +13,7 @@ from bot import render, texts
 from bot.config import Settings
 from bot.handlers.common import answer_messages
 from bot.handlers.feature import Feature
-from bot.handlers.latest import Wording, answer_empty, header, read_request, scope_query
+from bot.handlers.listing import Wording, answer_empty, header, read_request, scope_query
 from bot.storage import chats, mutes, stories
 from bot.storage.schema import utcnow
 
