@@ -25,9 +25,10 @@ demo: $(STAMP)
 test: lint
 	$(PY) -m pytest -q --durations=15
 
-# The inner loop: everything but end-to-end chats and real processes (about a minute).
+# The inner loop: everything but end-to-end chats and real processes, on SQLite only (CI and
+# `make test` run it all, PostgreSQL included).
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not e2e and not processes"
+	$(PY) -m pytest -q -m "not e2e and not processes" -k "not postgresql"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,10 +12,11 @@ END_TO_END = frozenset({"bot_api", "bot", "harness"})  # fixtures that stand up 
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that talks to a local Bot API server `e2e`, so `make test-fast` can
-    leave those out (`processes` is marked per module)."""
+    """Mark `e2e` every test of tests/chat and every other one that talks to a local Bot API
+    server, so `make test-fast` can leave those out (`processes` is marked per module)."""
     for item in items:
-        if END_TO_END.intersection(getattr(item, "fixturenames", ())):
+        chat = item.path.parent.name == "chat"
+        if chat or END_TO_END.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
 
 

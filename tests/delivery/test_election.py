@@ -7,10 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from bot.delivery.outbox import Outbox, article_item
 from bot.delivery.worker import run_delivery
 from bot.storage.schema import utcnow
 from localapi import LocalBotAPI, RateLimits, make_bot
+
+pytestmark = pytest.mark.e2e  # through a local Bot API server it starts itself
 
 CHATS = 120
 CAP = 40  # messages per second the server accepts; the workers are set to the same rate
