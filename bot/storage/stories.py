@@ -404,19 +404,23 @@ async def story_links(
     if not story_ids:
         return {}
     rows = await conn.execute(
-        select(
-            article_sources.c.id,
-            articles.c.story_id,
-            article_sources.c.url,
-            article_sources.c.title,
-            article_sources.c.name,
-            articles.c.url,
-        )
+        select(*_LINK_COLUMNS)
         .join(articles, articles.c.id == article_sources.c.article_id)
         .where(dialect.one_of(conn, articles.c.story_id, list(story_ids)))
         .order_by(article_sources.c.id)
     )
     return _links(rows, by_outlet=False)
+
+
+# What _links reads: (row id, story, url, title, outlet name, the article's url).
+_LINK_COLUMNS = (
+    article_sources.c.id,
+    articles.c.story_id,
+    article_sources.c.url,
+    article_sources.c.title,
+    article_sources.c.name,
+    articles.c.url,
+)
 
 
 def _links(rows: Iterable[Row], *, by_outlet: bool) -> dict[int, tuple[SourceLink, ...]]:
@@ -445,14 +449,7 @@ def _sources_of(conn: AsyncConnection, story_ids: Sequence[int], *among: ColumnE
         .subquery()
     )
     return (
-        select(
-            article_sources.c.id,
-            articles.c.story_id,
-            article_sources.c.url,
-            article_sources.c.title,
-            article_sources.c.name,
-            articles.c.url,
-        )
+        select(*_LINK_COLUMNS)
         .join(firsts, firsts.c.id == article_sources.c.id)
         .join(articles, articles.c.id == article_sources.c.article_id)
     )
